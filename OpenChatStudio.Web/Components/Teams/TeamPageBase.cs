@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Web.Teams;
+
+namespace OpenChatStudio.Web.Components.Teams;
+
+/// <summary>
+/// Base for pages under <c>/t/{teamSlug}</c>. The route policy has already checked membership; this resolves the
+/// <see cref="TeamAccess"/> the page hands to feature services.
+/// </summary>
+public abstract class TeamPageBase : ComponentBase, IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+
+    [Parameter] public string TeamSlug { get; set; } = "";
+
+    [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
+
+    [Inject] protected TeamService Teams { get; set; } = default!;
+
+    protected TeamAccess? Access { get; private set; }
+
+    /// <summary>Cancelled when the user leaves the page.</summary>
+    protected CancellationToken PageToken => _cts.Token;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (Access?.Slug == TeamSlug)
+        {
+            return;
+        }
+        var user = (await AuthState).User.GetUserId();
+        Access = user is null ? null : await Teams.GetAccessAsync(user.Value, TeamSlug, PageToken);
+        if (Access is not null)
+        {
+            await OnTeamLoadedAsync();
+        }
+    }
+
+    protected virtual Task OnTeamLoadedAsync() => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _cts.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,127 @@
+using OpenChatStudio.Core.Accounts;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Teams;
+
+namespace OpenChatStudio.Web.Hosting;
+
+/// <summary>
+/// Operator commands on the host binary: <c>dotnet run --project OpenChatStudio.Web -- admin &lt;command&gt; [options]</c>.
+/// </summary>
+public static class AdminCli
+{
+    public const string Usage = """
+        Usage: admin <command> [options]
+
+        Commands:
+          create-user --email <email> --password <password> [--name <display name>] [--team <slug or new team name>] [--role Admin|Editor|Viewer] [--system-admin]
+              Creates an account. With --team, adds it to the team with that slug, or creates a team of that name
+              when no such slug exists (the user becomes its Admin).
+          list-users
+              Lists every account with its teams and roles.
+        """;
+
+    public static bool IsAdminCommand(string[] args) => args.Length > 0 && args[0] == "admin";
+
+    /// <summary>Strips the admin arguments so the host builder does not read them as configuration.</summary>
+    public static string[] HostArgs(string[] args) => IsAdminCommand(args) ? [] : args;
+
+    public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            await stdout.WriteLineAsync(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        if (!TryParseOptions(args[1..], out var options, out var parseError))
+        {
+            await stderr.WriteLineAsync($"error: {parseError}");
+            return 2;
+        }
+
+        await services.MigrateDatabaseAsync(ct);
+        await using var scope = services.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+        switch (args[0])
+        {
+            case "create-user":
+                return await CreateUserAsync(scope.ServiceProvider, accounts, options, stdout, stderr, ct);
+            case "list-users":
+                foreach (var u in await accounts.ListUsersAsync(ct))
+                {
+                    var teams = u.Teams.Count == 0 ? "(no teams)" : string.Join(", ", u.Teams);
+                    await stdout.WriteLineAsync($"{u.Email}\t{u.DisplayName}\t{(u.IsSystemAdmin ? "system-admin" : "user")}\t{teams}");
+                }
+                return 0;
+            default:
+                await stderr.WriteLineAsync($"error: unknown command '{args[0]}'.\n\n{Usage}");
+                return 2;
+        }
+    }
+
+    private static async Task<int> CreateUserAsync(
+        IServiceProvider sp, AccountService accounts, Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        if (!o.TryGetValue("email", out var email) || string.IsNullOrWhiteSpace(email) ||
+            !o.TryGetValue("password", out var password) || string.IsNullOrEmpty(password))
+        {
+            await stderr.WriteLineAsync("error: create-user needs --email and --password.");
+            return 2;
+        }
+        var role = TeamRole.Admin;
+        if (o.TryGetValue("role", out var roleText) && !Enum.TryParse(roleText, ignoreCase: true, out role) | !Enum.IsDefined(role))
+        {
+            await stderr.WriteLineAsync($"error: unknown role '{roleText}'. Use Admin, Editor or Viewer.");
+            return 2;
+        }
+        var created = await accounts.CreateUserAsync(email, password, o.GetValueOrDefault("name"), o.ContainsKey("system-admin"));
+        if (!created.Succeeded)
+        {
+            await stderr.WriteLineAsync($"error: {created.Error}");
+            return 1;
+        }
+        await stdout.WriteLineAsync($"Created user {created.Value!.Email} ({created.Value.Id}).");
+        if (o.TryGetValue("team", out var team) && !string.IsNullOrWhiteSpace(team))
+        {
+            var joined = await accounts.AddToTeamAsync(created.Value.Id, team, role, ct);
+            if (!joined.Succeeded)
+            {
+                var teams = sp.GetRequiredService<TeamService>();
+                joined = await teams.CreateTeamAsync(created.Value.Id, team, ct);
+            }
+            if (!joined.Succeeded)
+            {
+                await stderr.WriteLineAsync($"error: {joined.Error}");
+                return 1;
+            }
+            await stdout.WriteLineAsync($"Member of team '{joined.Value!.Slug}' as {joined.Value.Role}.");
+        }
+        return 0;
+    }
+
+    private static bool TryParseOptions(string[] args, out Dictionary<string, string?> options, out string? error)
+    {
+        options = new(StringComparer.OrdinalIgnoreCase);
+        error = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                error = $"unexpected argument '{args[i]}'.";
+                return false;
+            }
+            var name = args[i][2..];
+            if (name == "system-admin")
+            {
+                options[name] = "true";
+                continue;
+            }
+            if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                error = $"--{name} needs a value.";
+                return false;
+            }
+            options[name] = args[++i];
+        }
+        return true;
+    }
+}

@@ -1,0 +1,47 @@
+using OpenChatStudio.Core;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Web.Api;
+using OpenChatStudio.Web.Components;
+using OpenChatStudio.Web.Hosting;
+using Scalar.AspNetCore;
+using Serilog;
+
+var adminCommand = AdminCli.IsAdminCommand(args);
+var builder = WebApplication.CreateBuilder(AdminCli.HostArgs(args));
+builder.AddLogging(quiet: adminCommand);
+
+builder.Services
+    .AddOpenChatStudioCore(builder.Configuration, builder.Environment.ContentRootPath)
+    .AddAccountsAndAuth(builder.Configuration)
+    .AddApiHosting()
+    .AddUi();
+
+var app = builder.Build();
+
+if (adminCommand)
+{
+    return await AdminCli.RunAsync(app.Services, args[1..], Console.Out, Console.Error, CancellationToken.None);
+}
+
+await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
+
+app.UseSerilogRequestLogging();
+app.UseApiErrors();
+app.UsePageErrors(app.Environment);
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+app.MapOpenApi();
+app.MapScalarApiReference();
+app.MapAccountEndpoints();
+app.MapTeamsApi();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+await app.RunAsync();
+return 0;
+
+public partial class Program;
