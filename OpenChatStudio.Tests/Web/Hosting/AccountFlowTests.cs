@@ -1,0 +1,174 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using OpenChatStudio.Tests.TestSupport;
+
+namespace OpenChatStudio.Tests.Web.Hosting;
+
+/// <summary>First-run setup, sign-in, lockout and password reset over HTTP against the real host and a real SMTP peer.</summary>
+public partial class AccountFlowTests : IAsyncLifetime
+{
+    private readonly FakeSmtpServer _smtp = new();
+    private OcsAppFactory _app = default!;
+
+    public async Task InitializeAsync()
+    {
+        _app = new OcsAppFactory();
+        _app.ExtraSettings["Email:SmtpHost"] = "127.0.0.1";
+        _app.ExtraSettings["Email:SmtpPort"] = _smtp.Port.ToString();
+        _app.ExtraSettings["Email:SmtpUseSsl"] = "false";
+        _app.ExtraSettings["Auth:MaxFailedAttempts"] = "3";
+        await ((IAsyncLifetime)_app).InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await ((IAsyncLifetime)_app).DisposeAsync();
+        await _smtp.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task FreshInstall_RootRedirectsToSetup_SetupCreatesAdminAndTeam_ThenSetupIsClosed()
+    {
+        var client = _app.NewClient();
+
+        var root = await client.GetAsync("/");
+        Assert.Equal("/setup", PathOf(root));
+
+        var setup = await SsrForms.SubmitAsync(client, "/setup", "setup", new Dictionary<string, string>
+        {
+            ["Input.DisplayName"] = "Ada",
+            ["Input.Email"] = "ada@example.test",
+            ["Input.Password"] = "correct-horse",
+            ["Input.ConfirmPassword"] = "correct-horse",
+            ["Input.TeamName"] = "Research Lab",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, setup.StatusCode);
+        Assert.EndsWith("t/research-lab", setup.Headers.Location!.OriginalString);
+
+        var team = await client.GetAsync("/t/research-lab");
+        Assert.Equal(HttpStatusCode.OK, team.StatusCode);
+        Assert.Contains("Research Lab", await team.Content.ReadAsStringAsync());
+
+        var anonymous = _app.NewClient();
+        var again = await anonymous.GetAsync("/setup");
+        Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+        Assert.Contains("account/login", again.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task Setup_MismatchedPasswords_ShowsMessage_AndCreatesNothing()
+    {
+        var client = _app.NewClient();
+        var response = await SsrForms.SubmitAsync(client, "/setup", "setup", new Dictionary<string, string>
+        {
+            ["Input.Email"] = "bob@example.test",
+            ["Input.Password"] = "correct-horse",
+            ["Input.ConfirmPassword"] = "different",
+            ["Input.TeamName"] = "Team",
+        });
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("The passwords do not match.", html);
+        Assert.Equal("/setup", PathOf(await _app.NewClient().GetAsync("/")));
+    }
+
+    [Fact]
+    public async Task SignIn_WrongPasswordRepeatedly_LocksAccount_EvenForRightPassword()
+    {
+        await _app.CreateUserAsync("lock@example.test", "right-password");
+        var client = _app.NewClient();
+        var fields = new Dictionary<string, string> { ["Input.Email"] = "lock@example.test", ["Input.Password"] = "wrong-password" };
+
+        var first = await SsrForms.SubmitAsync(client, "/account/login", "login", fields);
+        Assert.Equal(HttpStatusCode.BadRequest, first.StatusCode);
+        Assert.Contains("The email or password is incorrect.", await first.Content.ReadAsStringAsync());
+        await SsrForms.SubmitAsync(client, "/account/login", "login", fields);
+        await SsrForms.SubmitAsync(client, "/account/login", "login", fields);
+
+        fields["Input.Password"] = "right-password";
+        var locked = await SsrForms.SubmitAsync(client, "/account/login", "login", fields);
+        Assert.Equal(HttpStatusCode.BadRequest, locked.StatusCode);
+        Assert.Contains("locked", await locked.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ForgotPassword_SendsLinkBySmtp_LinkSetsNewPassword()
+    {
+        await _app.CreateUserAsync("reset@example.test", "old-password");
+        var client = _app.NewClient();
+
+        var sent = await SsrForms.SubmitAsync(client, "/account/forgot-password", "forgot",
+            new Dictionary<string, string> { ["Input.Email"] = "reset@example.test" });
+        Assert.Contains("we sent it a link", await sent.Content.ReadAsStringAsync());
+
+        var mail = Assert.Single(_smtp.Messages);
+        Assert.Equal("reset@example.test", mail.To);
+        // Decode quoted-printable: soft line breaks, then =XX escapes.
+        var body = Regex.Replace(Regex.Replace(mail.Data, "=\r?\n", ""), "=([0-9A-F]{2})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 16)).ToString());
+        var link = LinkRegex().Match(body).Value;
+        Assert.NotEmpty(link);
+        var path = new Uri(link).PathAndQuery;
+
+        var reset = await SsrForms.SubmitAsync(client, path, "reset",
+            new Dictionary<string, string> { ["Input.Password"] = "new-password-1", ["Input.ConfirmPassword"] = "new-password-1" });
+        var resetHtml = await reset.Content.ReadAsStringAsync();
+        Assert.True(resetHtml.Contains("Your password was changed"), $"{(int)reset.StatusCode} {Regex.Match(resetHtml, "ocs-alert[^>]*>([^<]*)<").Groups[1].Value} | mail: {mail.Data}");
+
+        await SsrForms.SignInAsync(_app.NewClient(), "reset@example.test", "new-password-1");
+    }
+
+    [Fact]
+    public async Task ForgotPassword_UnknownEmail_SameAnswer_NoMail()
+    {
+        var sent = await SsrForms.SubmitAsync(_app.NewClient(), "/account/forgot-password", "forgot",
+            new Dictionary<string, string> { ["Input.Email"] = "nobody@example.test" });
+        Assert.Contains("we sent it a link", await sent.Content.ReadAsStringAsync());
+        Assert.Empty(_smtp.Messages);
+    }
+
+    [Fact]
+    public async Task ResetPassword_TamperedCode_ShowsClearError()
+    {
+        await _app.CreateUserAsync("tamper@example.test", "old-password");
+        var response = await SsrForms.SubmitAsync(_app.NewClient(), "/account/reset-password?email=tamper@example.test&code=AAAA", "reset",
+            new Dictionary<string, string> { ["Input.Password"] = "new-password-1", ["Input.ConfirmPassword"] = "new-password-1" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("invalid or has expired", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Register_WhenSignupOff_IsClosed()
+    {
+        var html = await (await _app.NewClient().GetAsync("/account/register")).Content.ReadAsStringAsync();
+        Assert.Contains("Sign-up is closed", html);
+        Assert.DoesNotContain("name=\"_handler\" value=\"register\"", html);
+    }
+
+    [Fact]
+    public async Task SignOut_EndsSession()
+    {
+        await _app.CreateUserAsync("out@example.test", "a-password");
+        var client = _app.NewClient();
+        await SsrForms.SignInAsync(client, "out@example.test", "a-password");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/teams/new")).StatusCode);
+
+        var token = await AntiforgeryTokenAsync(client, "/account/login");
+        var logout = await client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+        Assert.Equal(HttpStatusCode.Redirect, logout.StatusCode);
+
+        var after = await client.GetAsync("/teams/new");
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Contains("/account/login", after.Headers.Location!.OriginalString);
+    }
+
+    private string PathOf(HttpResponseMessage redirect) => new Uri(_app.BaseAddress, redirect.Headers.Location!).AbsolutePath;
+
+    private static async Task<string> AntiforgeryTokenAsync(HttpClient client, string path)
+    {
+        var html = await client.GetStringAsync(path);
+        return Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+    }
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/account/reset-password\?[^\s""]+")]
+    private static partial Regex LinkRegex();
+}

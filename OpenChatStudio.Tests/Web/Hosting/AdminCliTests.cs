@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using OpenChatStudio.Tests.Core.Teams;
+using OpenChatStudio.Tests.TestSupport;
+
+namespace OpenChatStudio.Tests.Web.Hosting;
+
+/// <summary>Runs the real host binary with <c>admin …</c> arguments, as an operator would.</summary>
+public class AdminCliTests : IAsyncLifetime
+{
+    private readonly TestDatabase _db = TestDatabase.Create();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var dll = Path.Combine(TeamPermissionsTests.RepoRoot(), "OpenChatStudio.Web", "bin", config, "net10.0", "OpenChatStudio.Web.dll");
+        Assert.True(File.Exists(dll), $"Host binary not built: {dll}");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        psi.ArgumentList.Add("admin");
+        foreach (var arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        foreach (var (key, value) in _db.Settings)
+        {
+            psi.Environment[key.Replace(":", "__")] = value;
+        }
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task CreateUser_WithNewTeam_ThenListUsers_ShowsMembership()
+    {
+        var created = await RunAsync("create-user", "--email", "ops@example.test", "--password", "long-enough-pw", "--team", "Ops Crew");
+        Assert.True(created.Exit == 0, created.Err);
+        Assert.Contains("Created user ops@example.test", created.Out);
+        Assert.Contains("ops-crew", created.Out);
+
+        var joined = await RunAsync("create-user", "--email", "viewer@example.test", "--password", "long-enough-pw", "--team", "ops-crew", "--role", "Viewer");
+        Assert.True(joined.Exit == 0, joined.Err);
+
+        var list = await RunAsync("list-users");
+        Assert.Equal(0, list.Exit);
+        Assert.Contains("ops@example.test", list.Out);
+        Assert.Contains("ops-crew (Admin)", list.Out);
+        Assert.Contains("ops-crew (Viewer)", list.Out);
+    }
+
+    [Theory]
+    [InlineData(2, "create-user --email a@example.test", "needs --email and --password")]
+    [InlineData(2, "create-user --email a@example.test --password long-enough-pw --role Owner", "unknown role")]
+    [InlineData(1, "create-user --email not-an-email --password long-enough-pw", "valid email")]
+    [InlineData(1, "create-user --email short@example.test --password short", "at least 8")]
+    [InlineData(2, "frobnicate", "unknown command")]
+    [InlineData(2, "create-user --email", "needs a value")]
+    public async Task BadInput_ExitsNonZero_WithClearMessage(int exit, string args, string message)
+    {
+        var result = await RunAsync(args.Split(' '));
+        Assert.Equal(exit, result.Exit);
+        Assert.Contains(message, result.Err, StringComparison.OrdinalIgnoreCase);
+    }
+}
