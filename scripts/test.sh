@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The single test command (see README / docs/deploy.md).
+# The single test command of this repository (also run by .ci/run; see docs/deploy.md).
 #
 #   scripts/test.sh [extra dotnet test args, e.g. --filter "FullyQualifiedName~Teams"]
 #
@@ -14,7 +14,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export DEBIAN_FRONTEND=noninteractive
 
 RESULTS_DIR=${OCS_TEST_RESULTS:-$ROOT/TestResults/ci}
@@ -72,6 +72,10 @@ if ((${#missing[@]})); then
     fi
   done
   apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+  if [[ " ${pkgs[*]} " == *" postgresql"* ]] && command -v pg_lsclusters >/dev/null 2>&1; then
+    # The package may create and start a default cluster on 5432; the tests use their own throwaway server.
+    pg_lsclusters -h | awk '$4 == "online" {print $1, $2}' | while read -r v c; do pg_ctlcluster "$v" "$c" stop || true; done
+  fi
 else
   echo "all present (PostgreSQL, chromium, redis-server, python3)"
 fi

@@ -92,16 +92,15 @@ public class OnboardingFlowTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await Expect(page).ToHaveURLAsync(new Regex("/t/night-shift$"));
         await WaitInteractiveAsync(page);
 
-        var background = () => page.EvaluateAsync<string>("getComputedStyle(document.querySelector('.mud-main-content')).getPropertyValue('--mud-palette-background').trim() || getComputedStyle(document.body).backgroundColor");
-        var before = await background();
+        const string BackgroundJs = "getComputedStyle(document.querySelector('.mud-main-content')).getPropertyValue('--mud-palette-background').trim() || getComputedStyle(document.body).backgroundColor";
+        var before = await page.EvaluateAsync<string>(BackgroundJs);
+
         await page.GetByTestId("dark-mode-toggle").ClickAsync();
-        await Expect(page.GetByLabel("Toggle dark mode")).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync($"(before) => ({BackgroundJs}) !== before", before);
         await page.WaitForFunctionAsync("() => localStorage.getItem('ocs-theme') === 'dark'");
-        var after = await background();
-        Assert.NotEqual(before, after);
 
         await page.ReloadAsync();
         await WaitInteractiveAsync(page);
-        await page.WaitForFunctionAsync($"(before) => (getComputedStyle(document.querySelector('.mud-main-content')).getPropertyValue('--mud-palette-background').trim() || getComputedStyle(document.body).backgroundColor) !== before", before);
+        await page.WaitForFunctionAsync($"(before) => ({BackgroundJs}) !== before", before);
     }
 }

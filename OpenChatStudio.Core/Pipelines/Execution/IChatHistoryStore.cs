@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+
+namespace OpenChatStudio.Core.Pipelines.Execution;
+
+/// <summary>Which conversation an LLM node remembers (OCS history_type).</summary>
+public enum HistoryType
+{
+    /// <summary>No memory: every turn is new.</summary>
+    None,
+
+    /// <summary>This node's own exchanges only.</summary>
+    Node,
+
+    /// <summary>Exchanges shared by every node using the same history name.</summary>
+    Named,
+
+    /// <summary>The session's whole conversation (user messages and bot replies).</summary>
+    Global,
+}
+
+public sealed record HistoryKey(Guid SessionId, HistoryType Type, string Name);
+
+public sealed record HistoryTurn(string Human, string Ai);
+
+/// <summary>Stores the exchanges LLM nodes remember between messages.</summary>
+public interface IChatHistoryStore
+{
+    Task<IReadOnlyList<HistoryTurn>> LoadAsync(HistoryKey key, CancellationToken ct);
+
+    Task AppendAsync(HistoryKey key, HistoryTurn turn, CancellationToken ct);
+}
+
+/// <summary>History kept in memory (editor test runs, unit tests, the benchmark).</summary>
+public sealed class InMemoryChatHistoryStore : IChatHistoryStore
+{
+    private readonly ConcurrentDictionary<HistoryKey, List<HistoryTurn>> _turns = new();
+
+    public Task<IReadOnlyList<HistoryTurn>> LoadAsync(HistoryKey key, CancellationToken ct)
+    {
+        if (!_turns.TryGetValue(key, out var list))
+        {
+            return Task.FromResult<IReadOnlyList<HistoryTurn>>([]);
+        }
+        lock (list)
+        {
+            return Task.FromResult<IReadOnlyList<HistoryTurn>>(list.ToList());
+        }
+    }
+
+    public Task AppendAsync(HistoryKey key, HistoryTurn turn, CancellationToken ct)
+    {
+        var list = _turns.GetOrAdd(key, _ => []);
+        lock (list)
+        {
+            list.Add(turn);
+        }
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,292 @@
+using System.Text.Json.Nodes;
+
+namespace OpenChatStudio.Core.Pipelines.Execution;
+
+/// <summary>
+/// Typed state of one pipeline run. Participant data and session state persist after the run; temp state is scratch.
+/// Branches may run in parallel, so every mutation takes the state's lock.
+/// </summary>
+public sealed class PipelineRunState
+{
+    public const string EndSessionIntent = "end_session";
+
+    private static readonly HashSet<string> ReservedTempKeys = ["user_input", "outputs", "attachments"];
+    private static readonly HashSet<string> ReservedSessionKeys = ["user_input", "outputs", "attachments", "remote_context"];
+
+    private readonly object _sync = new();
+    private readonly Dictionary<string, string> _outputs = new(StringComparer.Ordinal);
+    private readonly JsonObject _temp = new();
+    private readonly List<(string Tag, string? Category)> _messageTags = [];
+    private readonly List<string> _sessionTags = [];
+    private readonly HashSet<string> _intents = new(StringComparer.Ordinal);
+
+    public PipelineRunState(string userInput, JsonObject? participantData = null, JsonObject? sessionState = null, ParticipantDetails? participant = null)
+    {
+        UserInput = userInput;
+        ParticipantData = participantData ?? new JsonObject();
+        SessionState = sessionState ?? new JsonObject();
+        Participant = participant ?? ParticipantDetails.Anonymous;
+    }
+
+    public string UserInput { get; }
+
+    public ParticipantDetails Participant { get; }
+
+    /// <summary>Persisted per participant and chatbot after the run. Read through the helpers; mutate only under the lock.</summary>
+    public JsonObject ParticipantData { get; }
+
+    /// <summary>Persisted on the session after the run.</summary>
+    public JsonObject SessionState { get; }
+
+    public bool ParticipantDataChanged { get; private set; }
+
+    public bool SessionStateChanged { get; private set; }
+
+    public IReadOnlyDictionary<string, string> Outputs
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return new Dictionary<string, string>(_outputs);
+            }
+        }
+    }
+
+    public IReadOnlyList<(string Tag, string? Category)> MessageTags
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _messageTags.ToList();
+            }
+        }
+    }
+
+    public IReadOnlyList<string> SessionTags
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _sessionTags.ToList();
+            }
+        }
+    }
+
+    public bool HasIntent(string intent)
+    {
+        lock (_sync)
+        {
+            return _intents.Contains(intent);
+        }
+    }
+
+    public void AddIntent(string intent)
+    {
+        lock (_sync)
+        {
+            _intents.Add(intent);
+        }
+    }
+
+    public void RequestEndSession() => AddIntent(EndSessionIntent);
+
+    internal void SetOutput(string nodeName, string output)
+    {
+        lock (_sync)
+        {
+            _outputs[nodeName] = output;
+        }
+    }
+
+    public string? GetOutput(string nodeName)
+    {
+        lock (_sync)
+        {
+            return _outputs.GetValueOrDefault(nodeName);
+        }
+    }
+
+    public void AddMessageTag(string tag, string? category = null)
+    {
+        lock (_sync)
+        {
+            if (!_messageTags.Contains((tag, category)))
+            {
+                _messageTags.Add((tag, category));
+            }
+        }
+    }
+
+    public void AddSessionTag(string tag)
+    {
+        lock (_sync)
+        {
+            if (!_sessionTags.Contains(tag))
+            {
+                _sessionTags.Add(tag);
+            }
+        }
+    }
+
+    public JsonNode? GetParticipantData(string key)
+    {
+        lock (_sync)
+        {
+            return ParticipantData[key]?.DeepClone();
+        }
+    }
+
+    public void SetParticipantData(string key, JsonNode? value)
+    {
+        lock (_sync)
+        {
+            ParticipantData[key] = value?.DeepClone();
+            ParticipantDataChanged = true;
+        }
+    }
+
+    /// <summary>Merges <paramref name="data"/> into participant data (top-level keys replace).</summary>
+    public void MergeParticipantData(JsonObject data)
+    {
+        lock (_sync)
+        {
+            foreach (var (key, value) in data)
+            {
+                ParticipantData[key] = value?.DeepClone();
+            }
+            ParticipantDataChanged = true;
+        }
+    }
+
+    public void AppendParticipantData(string key, JsonNode? value) => Append(ParticipantData, key, value, () => ParticipantDataChanged = true);
+
+    public double IncrementParticipantData(string key, double by) => Increment(ParticipantData, key, by, () => ParticipantDataChanged = true);
+
+    public JsonNode? GetSessionState(string key)
+    {
+        lock (_sync)
+        {
+            return SessionState[key]?.DeepClone();
+        }
+    }
+
+    public void SetSessionState(string key, JsonNode? value)
+    {
+        if (ReservedSessionKeys.Contains(key))
+        {
+            throw new PipelineNodeException($"Session state key '{key}' is reserved and read-only.");
+        }
+        lock (_sync)
+        {
+            SessionState[key] = value?.DeepClone();
+            SessionStateChanged = true;
+        }
+    }
+
+    public void AppendSessionState(string key, JsonNode? value) => Append(SessionState, key, value, () => SessionStateChanged = true);
+
+    public double IncrementSessionState(string key, double by) => Increment(SessionState, key, by, () => SessionStateChanged = true);
+
+    public JsonNode? GetTempState(string key)
+    {
+        lock (_sync)
+        {
+            return key switch
+            {
+                "user_input" => JsonValue.Create(UserInput),
+                "outputs" => new JsonObject(_outputs.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)JsonValue.Create(o.Value)))),
+                _ => _temp[key]?.DeepClone(),
+            };
+        }
+    }
+
+    public void SetTempState(string key, JsonNode? value)
+    {
+        if (ReservedTempKeys.Contains(key))
+        {
+            throw new PipelineNodeException($"Temp state key '{key}' is read-only.");
+        }
+        lock (_sync)
+        {
+            _temp[key] = value?.DeepClone();
+        }
+    }
+
+    /// <summary>Temp state as templates and prompts see it: user keys plus user_input and outputs.</summary>
+    public JsonObject TempStateSnapshot()
+    {
+        lock (_sync)
+        {
+            var copy = (JsonObject)_temp.DeepClone();
+            copy["user_input"] = UserInput;
+            copy["outputs"] = new JsonObject(_outputs.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)JsonValue.Create(o.Value))));
+            return copy;
+        }
+    }
+
+    public JsonObject ParticipantDataSnapshot()
+    {
+        lock (_sync)
+        {
+            return (JsonObject)ParticipantData.DeepClone();
+        }
+    }
+
+    public JsonObject SessionStateSnapshot()
+    {
+        lock (_sync)
+        {
+            return (JsonObject)SessionState.DeepClone();
+        }
+    }
+
+    private void Append(JsonObject target, string key, JsonNode? value, Action changed)
+    {
+        lock (_sync)
+        {
+            var list = target[key] switch
+            {
+                JsonArray a => a,
+                null => new JsonArray(),
+                var existing => new JsonArray(existing.DeepClone()),
+            };
+            if (value is JsonArray many)
+            {
+                foreach (var item in many)
+                {
+                    list.Add(item?.DeepClone());
+                }
+            }
+            else
+            {
+                list.Add(value?.DeepClone());
+            }
+            target[key] = list;
+            changed();
+        }
+    }
+
+    private double Increment(JsonObject target, string key, double by, Action changed)
+    {
+        lock (_sync)
+        {
+            var current = target[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : 0;
+            var next = current + by;
+            target[key] = next == Math.Floor(next) && Math.Abs(next) < long.MaxValue ? JsonValue.Create((long)next) : JsonValue.Create(next);
+            changed();
+            return next;
+        }
+    }
+}
+
+/// <summary>Who the run is for, as templates see it (participant_details).</summary>
+public sealed record ParticipantDetails(string Identifier, string Platform, string? Name = null)
+{
+    public static readonly ParticipantDetails Anonymous = new("anonymous", "web");
+}
+
+/// <summary>A node failed in a way the pipeline author should fix or see (bad code, missing key, provider error).</summary>
+public class PipelineNodeException(string message, Exception? inner = null) : Exception(message, inner);
