@@ -18,6 +18,9 @@ public interface IPipelineServices
 
     IChatHistoryStore History { get; }
 
+    /// <summary>Scheduled messages the reminder tools create.</summary>
+    Tools.IReminderStore Reminders { get; }
+
     /// <summary>Team resources nodes refer to by id (source material).</summary>
     IPipelineResources Resources { get; }
 }

@@ -11,7 +11,8 @@ public sealed class PipelineServices(
     IEmailSender email,
     ITemplateRenderer templates,
     TimeProvider clock,
-    IPipelineResources? resources = null) : IPipelineServices
+    IPipelineResources? resources = null,
+    Tools.IReminderStore? reminders = null) : IPipelineServices
 {
     public TimeProvider Clock { get; } = clock;
 
@@ -24,4 +25,6 @@ public sealed class PipelineServices(
     public IChatHistoryStore History { get; } = history;
 
     public IPipelineResources Resources { get; } = resources ?? NoResources.Instance;
+
+    public Tools.IReminderStore Reminders { get; } = reminders ?? new Tools.InMemoryReminderStore();
 }

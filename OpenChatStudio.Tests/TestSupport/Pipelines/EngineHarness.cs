@@ -11,12 +11,12 @@ namespace OpenChatStudio.Tests.TestSupport.Pipelines;
 /// <summary>The engine with in-memory services: registry of every Core node plus <see cref="TestNodes"/>.</summary>
 public sealed class EngineHarness
 {
-    public EngineHarness(ILlmResolver? llm = null, IEmailSender? email = null)
+    public EngineHarness(ILlmResolver? llm = null, IEmailSender? email = null, OpenChatStudio.Core.Pipelines.Tools.IReminderStore? reminders = null)
     {
         Registry = new NodeRegistry(NodeRegistry.DiscoverNodes(typeof(NodeRegistry).Assembly).Concat(TestNodes.All));
         History = new InMemoryChatHistoryStore();
         Services = new PipelineServices(llm ?? new UnconfiguredLlm(), History, email ?? new LogEmailSender(NullLogger<LogEmailSender>.Instance),
-            new FluidTemplateRenderer(), TimeProvider.System);
+            new FluidTemplateRenderer(), TimeProvider.System, reminders: reminders);
         Executor = new PipelineExecutor(Registry, Services);
     }
 

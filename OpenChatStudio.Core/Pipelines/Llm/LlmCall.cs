@@ -1,0 +1,99 @@
+using System.Text;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using OpenChatStudio.Core.Llm;
+using OpenChatStudio.Core.Pipelines.Execution;
+
+namespace OpenChatStudio.Core.Pipelines.Llm;
+
+/// <summary>
+/// One LLM turn through Semantic Kernel with a kernel per call, the node's tools as a plugin, and the tool loop run here
+/// (auto-invoke off) so every tool call lands in the node's trace. Streams tokens when the node's output is the reply.
+/// </summary>
+public static class LlmCall
+{
+    public const int MaxToolRounds = 8;
+
+    public static async Task<string> RunAsync(
+        NodeContext context, LlmBinding binding, ChatHistory history, KernelPlugin? tools, double? temperature, bool stream, CancellationToken ct)
+    {
+        var kernel = new Kernel();
+        if (tools is not null)
+        {
+            kernel.Plugins.Add(tools);
+        }
+        var settings = new PromptExecutionSettings
+        {
+            FunctionChoiceBehavior = tools is { FunctionCount: > 0 } ? FunctionChoiceBehavior.Auto(autoInvoke: false) : null,
+        };
+        if (temperature is { } t)
+        {
+            settings.ExtensionData = new Dictionary<string, object> { ["temperature"] = t };
+        }
+
+        for (var round = 0; round < MaxToolRounds; round++)
+        {
+            var (text, calls, usage) = stream
+                ? await StreamOnceAsync(context, binding, history, settings, kernel, ct)
+                : await CompleteOnceAsync(binding, history, settings, kernel, ct);
+            if (usage is { } u)
+            {
+                context.RecordUsage(new LlmUsage(binding.Model.Name, u.InputTokens, u.OutputTokens, binding.Model.CostOf(u.InputTokens, u.OutputTokens)));
+            }
+            if (calls.Count == 0)
+            {
+                return text;
+            }
+            var assistant = new ChatMessageContent(AuthorRole.Assistant, string.IsNullOrEmpty(text) ? null : text);
+            foreach (var call in calls)
+            {
+                assistant.Items.Add(call);
+            }
+            history.Add(assistant);
+            foreach (var call in calls)
+            {
+                FunctionResultContent result;
+                try
+                {
+                    result = await call.InvokeAsync(kernel, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    result = new FunctionResultContent(call, $"Error: {ex.Message}");
+                }
+                context.Note($"Tool {call.FunctionName}({FormatArguments(call)}) → {result.Result}");
+                history.Add(result.ToChatMessage());
+            }
+        }
+        throw new PipelineNodeException($"The model kept calling tools after {MaxToolRounds} rounds; stopped.");
+    }
+
+    private static async Task<(string Text, IReadOnlyList<FunctionCallContent> Calls, (long InputTokens, long OutputTokens)? Usage)> CompleteOnceAsync(
+        LlmBinding binding, ChatHistory history, PromptExecutionSettings settings, Kernel kernel, CancellationToken ct)
+    {
+        var message = await binding.Chat.GetChatMessageContentAsync(history, settings, kernel, ct);
+        return (message.Content ?? "", FunctionCallContent.GetFunctionCalls(message).ToList(), LlmUsageReader.Read(message.Metadata));
+    }
+
+    private static async Task<(string Text, IReadOnlyList<FunctionCallContent> Calls, (long InputTokens, long OutputTokens)? Usage)> StreamOnceAsync(
+        NodeContext context, LlmBinding binding, ChatHistory history, PromptExecutionSettings settings, Kernel kernel, CancellationToken ct)
+    {
+        var text = new StringBuilder();
+        var calls = new FunctionCallContentBuilder();
+        (long, long)? usage = null;
+        await foreach (var chunk in binding.Chat.GetStreamingChatMessageContentsAsync(history, settings, kernel, ct))
+        {
+            if (!string.IsNullOrEmpty(chunk.Content))
+            {
+                text.Append(chunk.Content);
+                await context.StreamAsync(chunk.Content);
+            }
+            calls.Append(chunk);
+            usage = LlmUsageReader.Read(chunk.Metadata) ?? usage;
+        }
+        return (text.ToString(), calls.Build(), usage);
+    }
+
+    private static string FormatArguments(FunctionCallContent call) =>
+        call.Arguments is null ? "" : string.Join(", ", call.Arguments.Select(a => $"{a.Key}={a.Value}"));
+}
