@@ -1,6 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenChatStudio.Core.Accounts;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Participants;
+using OpenChatStudio.Core.Pipelines.Registry;
+using OpenChatStudio.Core.Pipelines.Templates;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Email;
 using OpenChatStudio.Core.Teams;
@@ -17,7 +23,29 @@ public static class CoreRegistration
             .AddData(configuration, contentRoot)
             .AddEmail(configuration)
             .AddTeams()
-            .AddAccounts();
+            .AddAccounts()
+            .AddPipelines()
+            .AddChat();
+    }
+
+    /// <summary>The node registry (every [PipelineNode] in Core plus any IPipelineNode other features register) and templates.</summary>
+    public static IServiceCollection AddPipelines(this IServiceCollection services)
+    {
+        services.TryAddSingleton<ITemplateRenderer, FluidTemplateRenderer>();
+        services.TryAddSingleton(sp => new NodeRegistry(
+            NodeRegistry.DiscoverNodes(typeof(NodeRegistry).Assembly).Concat(sp.GetServices<IPipelineNode>())));
+        return services;
+    }
+
+    /// <summary>The chat runtime every surface uses, with per-session ordering and encrypted participant data.</summary>
+    public static IServiceCollection AddChat(this IServiceCollection services)
+    {
+        services.AddDataProtection();
+        services.TryAddSingleton<SessionWorkQueue>();
+        services.TryAddSingleton<PipelineCache>();
+        services.TryAddSingleton<ParticipantDataProtector>();
+        services.TryAddSingleton<ChatRuntime>();
+        return services;
     }
 
     public static IServiceCollection AddTeams(this IServiceCollection services)

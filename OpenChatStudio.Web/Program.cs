@@ -39,6 +39,7 @@ app.MapOpenApi();
 app.MapScalarApiReference();
 app.MapAccountEndpoints();
 app.MapTeamsApi();
+app.MapPipelinesApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

@@ -35,6 +35,26 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<TeamInvitation> TeamInvitations => Set<TeamInvitation>();
 
+    public DbSet<Chatbots.Chatbot> Chatbots => Set<Chatbots.Chatbot>();
+
+    public DbSet<Chatbots.SourceMaterial> SourceMaterials => Set<Chatbots.SourceMaterial>();
+
+    public DbSet<Participants.Participant> Participants => Set<Participants.Participant>();
+
+    public DbSet<Participants.ParticipantData> ParticipantData => Set<Participants.ParticipantData>();
+
+    public DbSet<Chat.ChatSession> ChatSessions => Set<Chat.ChatSession>();
+
+    public DbSet<Chat.ChatMessage> ChatMessages => Set<Chat.ChatMessage>();
+
+    public DbSet<Chat.RunTrace> RunTraces => Set<Chat.RunTrace>();
+
+    public DbSet<Chat.UsageRecord> UsageRecords => Set<Chat.UsageRecord>();
+
+    public DbSet<Chat.PipelineHistoryEntry> PipelineHistory => Set<Chat.PipelineHistoryEntry>();
+
+    public DbSet<Scheduling.ScheduledMessage> ScheduledMessages => Set<Scheduling.ScheduledMessage>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -9,9 +9,13 @@ using OpenChatStudio.Core.Data;
 namespace OpenChatStudio.Tests.TestSupport;
 
 /// <summary>Core services over a real, migrated database, without the web host. One per test class.</summary>
-public sealed class CoreHost : IAsyncLifetime
+public sealed class CoreHost(Action<IServiceCollection>? configure = null) : IAsyncLifetime
 {
     private ServiceProvider? _services;
+
+    public CoreHost() : this(null)
+    {
+    }
 
     public TestDatabase Database { get; } = TestDatabase.Create();
 
@@ -33,6 +37,7 @@ public sealed class CoreHost : IAsyncLifetime
                 o.Password.RequireDigit = false;
             })
             .AddEntityFrameworkStores<AppDbContext>();
+        configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         await _services.MigrateDatabaseAsync(CancellationToken.None);
     }

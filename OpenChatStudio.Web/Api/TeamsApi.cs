@@ -40,7 +40,7 @@ public static class TeamsApi
     private static RouteGroupBuilder WithRequestSizeLimit(this RouteGroupBuilder group, long bytes) =>
         group.WithMetadata(new BodySizeLimit(bytes));
 
-    private sealed record BodySizeLimit(long? MaxRequestBodySize) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata;
+
 
     public static async Task<Ok<IReadOnlyList<TeamSummary>>> ListMyTeams(HttpContext http, TeamService teams, CancellationToken ct) =>
         TypedResults.Ok(await teams.ListForUserAsync(http.User.GetUserId()!.Value, ct));

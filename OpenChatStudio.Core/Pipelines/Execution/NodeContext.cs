@@ -7,9 +7,7 @@ public sealed class NodeContext
 {
     private readonly PipelineExecutor.RunScope _run;
     private List<string>? _notes;
-    private long _inputTokens;
-    private long _outputTokens;
-    private decimal _cost;
+    private List<LlmUsage>? _calls;
 
     internal NodeContext(PipelineExecutor.RunScope run, GraphNode node, IReadOnlyList<string> inputs, bool canStream)
     {
@@ -41,11 +39,9 @@ public sealed class NodeContext
 
     public void RecordUsage(LlmUsage usage)
     {
-        Interlocked.Add(ref _inputTokens, usage.InputTokens);
-        Interlocked.Add(ref _outputTokens, usage.OutputTokens);
         lock (this)
         {
-            _cost += usage.Cost;
+            (_calls ??= []).Add(usage);
         }
     }
 
@@ -58,11 +54,11 @@ public sealed class NodeContext
         }
     }
 
-    internal (long In, long Out, decimal Cost, IReadOnlyList<string> Notes) Usage()
+    internal (IReadOnlyList<LlmUsage> Calls, IReadOnlyList<string> Notes) Usage()
     {
         lock (this)
         {
-            return (_inputTokens, _outputTokens, _cost, (IReadOnlyList<string>?)_notes?.ToList() ?? []);
+            return ((IReadOnlyList<LlmUsage>?)_calls?.ToList() ?? [], (IReadOnlyList<string>?)_notes?.ToList() ?? []);
         }
     }
 }

@@ -13,7 +13,8 @@ public sealed record NodeTrace(
     long OutputTokens,
     decimal Cost,
     string? Error,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    IReadOnlyList<LlmUsage> LlmCalls);
 
 /// <summary>Tokens and cost of one LLM call, recorded by nodes through <see cref="NodeContext.RecordUsage"/>.</summary>
 public sealed record LlmUsage(string Model, long InputTokens, long OutputTokens, decimal Cost);

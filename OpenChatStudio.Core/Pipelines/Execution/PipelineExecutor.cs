@@ -182,9 +182,10 @@ public sealed class PipelineExecutor(NodeRegistry registry, IPipelineServices se
         {
             timeout?.Dispose();
         }
-        var (inTokens, outTokens, cost, notes) = context.Usage();
+        var (calls, notes) = context.Usage();
         var trace = new NodeTrace(node.Graph.Id, node.Graph.Name, node.Graph.Type, context.Input, result?.Output, result?.Route,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds, inTokens, outTokens, cost, error, notes);
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, calls.Sum(c => c.InputTokens), calls.Sum(c => c.OutputTokens), calls.Sum(c => c.Cost),
+            error, notes, calls);
         return new Completion(index, error is null ? result : null, error, trace);
     }
 

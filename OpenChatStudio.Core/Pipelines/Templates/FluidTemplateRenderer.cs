@@ -16,6 +16,7 @@ public sealed class FluidTemplateRenderer : ITemplateRenderer
         StrictFilters = true,
         MaxSteps = 100_000,
         MaxRecursion = 20,
+        Undefined = name => throw new PipelineNodeException($"Template uses unknown variable '{name}'."),
     };
     private readonly ConcurrentDictionary<string, IFluidTemplate> _cache = new(StringComparer.Ordinal);
 
@@ -43,9 +44,13 @@ public sealed class FluidTemplateRenderer : ITemplateRenderer
         {
             return await parsed.RenderAsync(context);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is not PipelineNodeException and not OperationCanceledException)
         {
-            throw new PipelineNodeException($"Template error: {ex.Message}", ex);
+            // Fluid names a missing nested field by its AST type; say what it means instead.
+            var message = ex.Message.Contains("Fluid.Ast", StringComparison.Ordinal)
+                ? "Template uses a field that does not exist (check the names after the dots)."
+                : ex.Message;
+            throw new PipelineNodeException($"Template error: {message}", ex);
         }
     }
 
@@ -57,7 +62,7 @@ public sealed class FluidTemplateRenderer : ITemplateRenderer
         JsonValue v => v.GetValueKind() switch
         {
             JsonValueKind.String => v.GetValue<string>(),
-            JsonValueKind.Number => v.TryGetValue<long>(out var l) ? l : v.GetValue<double>(),
+            JsonValueKind.Number => long.TryParse(v.ToJsonString(), out var l) ? l : double.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             _ => null,

@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace OpenChatStudio.Core.Chat;
+
+internal sealed class ChatSessionConfiguration : IEntityTypeConfiguration<ChatSession>
+{
+    public void Configure(EntityTypeBuilder<ChatSession> b)
+    {
+        b.ToTable("chat_sessions");
+        b.Property(s => s.Platform).HasMaxLength(40).IsRequired();
+        b.Property(s => s.Status).HasConversion<string>().HasMaxLength(20);
+        b.Property(s => s.EndReason).HasMaxLength(60);
+        b.HasIndex(s => new { s.TeamId, s.ChatbotId, s.CreatedAt });
+        b.HasIndex(s => s.ParticipantId);
+    }
+}
+
+internal sealed class ChatMessageConfiguration : IEntityTypeConfiguration<ChatMessage>
+{
+    public void Configure(EntityTypeBuilder<ChatMessage> b)
+    {
+        b.ToTable("chat_messages");
+        b.Property(m => m.Role).HasConversion<string>().HasMaxLength(10);
+        b.HasIndex(m => new { m.SessionId, m.Sequence }).IsUnique();
+        b.HasIndex(m => m.TeamId);
+    }
+}
+
+internal sealed class RunTraceConfiguration : IEntityTypeConfiguration<RunTrace>
+{
+    public void Configure(EntityTypeBuilder<RunTrace> b)
+    {
+        b.ToTable("run_traces");
+        b.Property(t => t.Cost).HasPrecision(18, 8);
+        b.Property(t => t.FailedNodeId).HasMaxLength(100);
+        b.HasIndex(t => t.SessionId);
+        b.HasIndex(t => t.InputMessageId);
+    }
+}
+
+internal sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageRecord>
+{
+    public void Configure(EntityTypeBuilder<UsageRecord> b)
+    {
+        b.ToTable("usage_records");
+        b.Property(u => u.Cost).HasPrecision(18, 8);
+        b.Property(u => u.NodeId).HasMaxLength(100);
+        b.Property(u => u.Model).HasMaxLength(200);
+        b.HasIndex(u => new { u.TeamId, u.CreatedAt });
+    }
+}
+
+internal sealed class PipelineHistoryEntryConfiguration : IEntityTypeConfiguration<PipelineHistoryEntry>
+{
+    public void Configure(EntityTypeBuilder<PipelineHistoryEntry> b)
+    {
+        b.ToTable("pipeline_history");
+        b.Property(h => h.HistoryType).HasMaxLength(10);
+        b.Property(h => h.Name).HasMaxLength(100);
+        b.HasIndex(h => new { h.SessionId, h.HistoryType, h.Name });
+    }
+}

@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using OpenChatStudio.Core.Chatbots;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Email;
+using OpenChatStudio.Core.Llm;
+using OpenChatStudio.Core.Participants;
+using OpenChatStudio.Core.Pipelines.Execution;
+using OpenChatStudio.Core.Pipelines.Graph;
+using OpenChatStudio.Core.Pipelines.Registry;
+using OpenChatStudio.Core.Pipelines.Templates;
+using OpenChatStudio.Core.Scheduling;
+
+namespace OpenChatStudio.Core.Chat;
+
+/// <summary>
+/// The one entry point for every surface (preview, public page, widget, API, channels): process a message for a session.
+/// Messages of one session run one at a time in arrival order. The human message is stored before the pipeline runs; the
+/// reply, trace, usage, participant data and session state are stored together afterwards, so a crash mid-run loses no
+/// inbound message and a retry is possible.
+/// </summary>
+public sealed partial class ChatRuntime(
+    IDbContextFactory<AppDbContext> dbFactory,
+    NodeRegistry registry,
+    ILlmResolverFactory llm,
+    IEmailSender email,
+    ITemplateRenderer templates,
+    TimeProvider clock,
+    ParticipantDataProtector protector,
+    SessionWorkQueue queue,
+    PipelineCache cache,
+    ILogger<ChatRuntime> logger)
+{
+    public const string ResetCommand = "/reset";
+
+    private static readonly JsonSerializerOptions TraceJson = new(JsonSerializerDefaults.Web);
+
+    public async Task<Participant> GetOrCreateParticipantAsync(Guid teamId, string platform, string identifier, string? name, Guid? userId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var participant = await db.Participants.FirstOrDefaultAsync(p => p.Platform == platform && p.Identifier == identifier, ct);
+        if (participant is not null)
+        {
+            return participant;
+        }
+        participant = new Participant(teamId, platform, identifier, name) { UserId = userId };
+        db.Participants.Add(participant);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return participant;
+        }
+        catch (DbUpdateException)
+        {
+            // Created concurrently by another request: use that one.
+            await using var again = await dbFactory.CreateForTeamAsync(teamId, ct);
+            return await again.Participants.SingleAsync(p => p.Platform == platform && p.Identifier == identifier, ct);
+        }
+    }
+
+    /// <summary>Starts a session; when the chatbot has a seed message, the bot's reply to it is the first message.</summary>
+    public async Task<SessionStart> StartSessionAsync(Guid teamId, Guid chatbotId, Guid participantId, string platform,
+        Func<string, ValueTask>? onToken, CancellationToken ct)
+    {
+        string? seed;
+        ChatSession session;
+        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+        {
+            var chatbot = await db.Chatbots.FirstOrDefaultAsync(c => c.Id == chatbotId, ct)
+                ?? throw new KeyNotFoundException("No such chatbot in this team.");
+            if (!await db.Participants.AnyAsync(p => p.Id == participantId, ct))
+            {
+                throw new KeyNotFoundException("No such participant in this team.");
+            }
+            seed = chatbot.SeedMessage;
+            session = new ChatSession(teamId, chatbotId, participantId, platform) { LastActivityAt = clock.GetUtcNow().UtcDateTime };
+            db.ChatSessions.Add(session);
+            await db.SaveChangesAsync(ct);
+        }
+        LogSessionStarted(session.Id, chatbotId, platform);
+        ChatTurn? seedTurn = null;
+        if (!string.IsNullOrWhiteSpace(seed))
+        {
+            seedTurn = await queue.EnqueueAsync(session.Id, () => ProcessAsync(teamId, session.Id, seed, hidden: true, retryOf: null, onToken, ct));
+        }
+        return new SessionStart(session.Id, participantId, seedTurn);
+    }
+
+    /// <summary>Processes a participant's message (or <c>/reset</c>) after any earlier message of the session.</summary>
+    public Task<ChatTurn> SendAsync(Guid teamId, Guid sessionId, string text, Func<string, ValueTask>? onToken, CancellationToken ct) =>
+        queue.EnqueueAsync(sessionId, () => string.Equals(text.Trim(), ResetCommand, StringComparison.OrdinalIgnoreCase)
+            ? ResetAsync(teamId, sessionId, onToken, ct)
+            : ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct));
+
+    /// <summary>Runs the pipeline again for the last human message that has no reply (after a provider failure).</summary>
+    public Task<ChatTurn> RetryAsync(Guid teamId, Guid sessionId, Func<string, ValueTask>? onToken, CancellationToken ct) =>
+        queue.EnqueueAsync(sessionId, async () =>
+        {
+            await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+            var last = await db.ChatMessages.Where(m => m.SessionId == sessionId).OrderByDescending(m => m.Sequence).FirstOrDefaultAsync(ct);
+            return last is { Role: MessageRole.Human }
+                ? await ProcessAsync(teamId, sessionId, last.Content, last.Hidden, retryOf: last, onToken, ct)
+                : new ChatTurn(sessionId, null, null, "There is no unanswered message to retry.");
+        });
+
+    public async Task<IReadOnlyList<TranscriptMessage>> GetTranscriptAsync(Guid teamId, Guid sessionId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var traces = await db.RunTraces.Where(t => t.SessionId == sessionId && t.OutputMessageId != null)
+            .Select(t => new { t.Id, t.OutputMessageId }).ToListAsync(ct);
+        var byMessage = traces.ToDictionary(t => t.OutputMessageId!.Value, t => t.Id);
+        var messages = await db.ChatMessages.Where(m => m.SessionId == sessionId).OrderBy(m => m.Sequence).ToListAsync(ct);
+        return messages.Select(m => new TranscriptMessage(m.Id, m.Sequence, m.Role, m.Content, m.Hidden, m.CreatedAt,
+            byMessage.TryGetValue(m.Id, out var t) ? t : null)).ToList();
+    }
+
+    public async Task<IReadOnlyList<NodeTrace>> GetTraceAsync(Guid teamId, Guid traceId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var json = await db.RunTraces.Where(t => t.Id == traceId).Select(t => t.NodesJson).FirstOrDefaultAsync(ct);
+        return json is null ? [] : JsonSerializer.Deserialize<List<NodeTrace>>(json, TraceJson) ?? [];
+    }
+
+    private async Task<ChatTurn> ResetAsync(Guid teamId, Guid sessionId, Func<string, ValueTask>? onToken, CancellationToken ct)
+    {
+        ChatSession old;
+        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+        {
+            old = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
+                ?? throw new KeyNotFoundException("No such session in this team.");
+            old.End("reset", clock.GetUtcNow().UtcDateTime);
+            await db.SaveChangesAsync(ct);
+        }
+        var started = await StartSessionAsync(teamId, old.ChatbotId, old.ParticipantId, old.Platform, onToken, ct);
+        return new ChatTurn(sessionId, null, started.Seed?.Reply, started.Seed?.Error, SessionEnded: true, NewSessionId: started.SessionId);
+    }
+
+    private async Task<ChatTurn> ProcessAsync(Guid teamId, Guid sessionId, string text, bool hidden, ChatMessage? retryOf,
+        Func<string, ValueTask>? onToken, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        ChatSession session;
+        Chatbot chatbot;
+        Participant participant;
+        ChatMessage human;
+        ParticipantData? dataRow;
+
+        // 1. Store the human message first: whatever happens next, it is not lost.
+        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+        {
+            session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
+                ?? throw new KeyNotFoundException("No such session in this team.");
+            if (session.IsEnded)
+            {
+                return new ChatTurn(sessionId, null, null, "This session has ended. Start a new one (send /reset).", SessionEnded: true);
+            }
+            chatbot = await db.Chatbots.SingleAsync(c => c.Id == session.ChatbotId, ct);
+            participant = await db.Participants.SingleAsync(p => p.Id == session.ParticipantId, ct);
+            dataRow = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participant.Id && d.ChatbotId == chatbot.Id, ct);
+            if (retryOf is null)
+            {
+                var sequence = (await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0) + 1;
+                human = new ChatMessage(teamId, sessionId, sequence, MessageRole.Human, text, hidden);
+                db.ChatMessages.Add(human);
+                session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
+                await db.SaveChangesAsync(ct);
+            }
+            else
+            {
+                human = retryOf;
+            }
+        }
+
+        // 2. Run the pipeline.
+        var participantData = dataRow is null ? new JsonObject() : protector.Unprotect(dataRow.ProtectedData);
+        var sessionState = JsonNode.Parse(session.StateJson) as JsonObject ?? new JsonObject();
+        var state = new PipelineRunState(text, participantData, sessionState, new ParticipantDetails(participant.Identifier, participant.Platform, participant.Name));
+        var services = new PipelineServices(llm.ForTeam(teamId), new DbChatHistoryStore(dbFactory, teamId), email, templates, clock,
+            new DbPipelineResources(dbFactory, teamId), new DbReminderStore(dbFactory, teamId, clock));
+        var executor = new PipelineExecutor(registry, services);
+        var context = new PipelineRunContext(teamId, chatbot.Id, sessionId, participant.Id);
+        PipelineRunResult? result = null;
+        string? error;
+        try
+        {
+            var compiled = cache.GetOrCompile(chatbot.Id, chatbot.UpdatedAt, chatbot.PipelineJson, executor);
+            result = await executor.RunAsync(compiled, state, context, onToken, ct);
+            error = result.Error;
+        }
+        catch (PipelineValidationException ex)
+        {
+            error = "This chatbot's pipeline has problems and cannot run: " + string.Join("; ", ex.Errors.Select(e => e.Message));
+        }
+        catch (JsonException ex)
+        {
+            error = "This chatbot's pipeline could not be read: " + ex.Message;
+        }
+
+        // 3. Store the outcome together.
+        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+        {
+            var trace = new RunTrace(teamId, sessionId, human.Id)
+            {
+                NodesJson = JsonSerializer.Serialize(result?.Trace ?? [], TraceJson),
+                DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                InputTokens = result?.InputTokens ?? 0,
+                OutputTokens = result?.OutputTokens ?? 0,
+                Cost = result?.Cost ?? 0,
+                Error = error,
+                FailedNodeId = result?.FailedNodeId,
+            };
+            db.RunTraces.Add(trace);
+            foreach (var node in result?.Trace ?? [])
+            {
+                foreach (var call in node.LlmCalls)
+                {
+                    db.UsageRecords.Add(new UsageRecord(teamId, sessionId, trace.Id, node.NodeId, call.Model, call.InputTokens, call.OutputTokens, call.Cost));
+                }
+            }
+            if (error is not null || result?.Reply is null)
+            {
+                await db.SaveChangesAsync(ct);
+                LogRunFailed(sessionId, result?.FailedNodeId, error);
+                return new ChatTurn(sessionId, human.Id, null, error ?? "The chatbot produced no reply.");
+            }
+
+            var tracked = await db.ChatSessions.SingleAsync(s => s.Id == sessionId, ct);
+            var sequence = (await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0) + 1;
+            var tags = result.State.MessageTags.Select(t => new JsonObject { ["tag"] = t.Tag, ["category"] = t.Category }).ToArray<JsonNode?>();
+            var ai = new ChatMessage(teamId, sessionId, sequence, MessageRole.Ai, result.Reply)
+            {
+                TagsJson = new JsonArray(tags).ToJsonString(),
+                MetadataJson = new JsonObject { ["trace_id"] = trace.Id.ToString(), ["aborted"] = result.Aborted }.ToJsonString(),
+            };
+            db.ChatMessages.Add(ai);
+            trace.OutputMessageId = ai.Id;
+            if (result.State.ParticipantDataChanged)
+            {
+                var row = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participant.Id && d.ChatbotId == chatbot.Id, ct);
+                if (row is null)
+                {
+                    row = new ParticipantData(teamId, participant.Id, chatbot.Id);
+                    db.ParticipantData.Add(row);
+                }
+                row.ProtectedData = protector.Protect(result.State.ParticipantDataSnapshot());
+                row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+            }
+            if (result.State.SessionStateChanged)
+            {
+                tracked.StateJson = result.State.SessionStateSnapshot().ToJsonString();
+            }
+            if (result.State.SessionTags.Count > 0)
+            {
+                var existing = JsonSerializer.Deserialize<List<string>>(tracked.TagsJson) ?? [];
+                tracked.TagsJson = JsonSerializer.Serialize(existing.Union(result.State.SessionTags).ToList());
+            }
+            tracked.LastActivityAt = clock.GetUtcNow().UtcDateTime;
+            var ended = result.State.HasIntent(PipelineRunState.EndSessionIntent);
+            if (ended)
+            {
+                tracked.End("ended_by_bot", clock.GetUtcNow().UtcDateTime);
+            }
+            await db.SaveChangesAsync(ct);
+            return new ChatTurn(sessionId, human.Id,
+                new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, result.State.MessageTags.Select(t => t.Tag).ToList()),
+                null, SessionEnded: ended);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} started for chatbot {ChatbotId} on {Platform}")]
+    private partial void LogSessionStarted(Guid sessionId, Guid chatbotId, string platform);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run failed in session {SessionId} at node {NodeId}: {Error}")]
+    private partial void LogRunFailed(Guid sessionId, string? nodeId, string? error);
+}

@@ -1,0 +1,59 @@
+using OpenChatStudio.Core.Teams;
+
+namespace OpenChatStudio.Core.Chat;
+
+/// <summary>One conversation between a participant and a chatbot.</summary>
+public sealed class ChatSession : ITeamOwned
+{
+    public Guid Id { get; private set; } = Guid.NewGuid();
+
+    public Guid TeamId { get; private set; }
+
+    public Guid ChatbotId { get; private set; }
+
+    public Guid ParticipantId { get; private set; }
+
+    /// <summary>Where the conversation happens: web, preview, api, widget, telegram…</summary>
+    public string Platform { get; private set; } = "";
+
+    public SessionStatus Status { get; set; } = SessionStatus.Active;
+
+    /// <summary>Session state JSON (pipelines' session_state).</summary>
+    public string StateJson { get; set; } = "{}";
+
+    /// <summary>Session tags (JSON array of strings).</summary>
+    public string TagsJson { get; set; } = "[]";
+
+    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+
+    public DateTime? LastActivityAt { get; set; }
+
+    public DateTime? EndedAt { get; private set; }
+
+    public string? EndReason { get; private set; }
+
+    private ChatSession()
+    {
+    }
+
+    public ChatSession(Guid teamId, Guid chatbotId, Guid participantId, string platform)
+    {
+        TeamId = teamId;
+        ChatbotId = chatbotId;
+        ParticipantId = participantId;
+        Platform = platform;
+    }
+
+    public bool IsEnded => Status is SessionStatus.PendingReview or SessionStatus.Complete;
+
+    public void End(string reason, DateTime now)
+    {
+        if (IsEnded)
+        {
+            return;
+        }
+        Status = SessionStatus.PendingReview;
+        EndedAt = now;
+        EndReason = reason;
+    }
+}

@@ -1,0 +1,52 @@
+using OpenChatStudio.Core.Pipelines.Graph;
+using OpenChatStudio.Core.Teams;
+
+namespace OpenChatStudio.Core.Chatbots;
+
+/// <summary>A chatbot: what it is called, what it says first, and its pipeline (graph + designer layout).</summary>
+public sealed class Chatbot : ITeamOwned
+{
+    public Guid Id { get; private set; } = Guid.NewGuid();
+
+    public Guid TeamId { get; private set; }
+
+    /// <summary>Used in public URLs and the API instead of <see cref="Id"/>.</summary>
+    public Guid PublicId { get; private set; } = Guid.NewGuid();
+
+    public string Name { get; set; } = "";
+
+    public string Description { get; set; } = "";
+
+    /// <summary>Sent to the bot (hidden) when a session starts; its reply is the first message shown.</summary>
+    public string? SeedMessage { get; set; }
+
+    public string PipelineJson { get; private set; } = PipelineGraph.Empty.ToJson();
+
+    /// <summary>Designer positions: node id → x, y. Not part of the pipeline's meaning.</summary>
+    public string LayoutJson { get; set; } = "{}";
+
+    public bool IsArchived { get; set; }
+
+    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+
+    public DateTime UpdatedAt { get; private set; } = DateTime.UtcNow;
+
+    private Chatbot()
+    {
+    }
+
+    public Chatbot(Guid teamId, string name, PipelineGraph pipeline)
+    {
+        TeamId = teamId;
+        Name = name;
+        SetPipeline(pipeline);
+    }
+
+    public PipelineGraph Pipeline => PipelineGraph.FromJson(PipelineJson);
+
+    public void SetPipeline(PipelineGraph graph)
+    {
+        PipelineJson = graph.ToJson();
+        UpdatedAt = DateTime.UtcNow;
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.EntityFrameworkCore;
+using OpenChatStudio.Core.Common;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Pipelines.Execution;
+using OpenChatStudio.Core.Pipelines.Tools;
+
+namespace OpenChatStudio.Core.Scheduling;
+
+/// <summary>Reminder tools' rows: scheduled messages of the run's chatbot and participant.</summary>
+public sealed class DbReminderStore(IDbContextFactory<AppDbContext> dbFactory, Guid teamId, TimeProvider clock) : IReminderStore
+{
+    public async Task<ReminderInfo> CreateAsync(PipelineRunContext run, ReminderRequest request, CancellationToken ct)
+    {
+        var (chatbot, participant) = Require(run);
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var id = "r" + SecureToken.Create(4).ToLowerInvariant().Replace("-", "x").Replace("_", "y")[..4];
+        var message = new ScheduledMessage(teamId, chatbot, participant, run.SessionId, id, request);
+        db.ScheduledMessages.Add(message);
+        await db.SaveChangesAsync(ct);
+        return ToInfo(message);
+    }
+
+    public async Task<IReadOnlyList<ReminderInfo>> ListAsync(PipelineRunContext run, CancellationToken ct)
+    {
+        var (chatbot, participant) = Require(run);
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var rows = await Pending(db, chatbot, participant).ToListAsync(ct);
+        return rows.OrderBy(m => m.NextTriggerAt).Select(ToInfo).ToList();
+    }
+
+    public async Task<bool> CancelAsync(PipelineRunContext run, string reminderId, CancellationToken ct)
+    {
+        var (chatbot, participant) = Require(run);
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var row = await Pending(db, chatbot, participant).FirstOrDefaultAsync(m => m.ExternalId == reminderId, ct);
+        if (row is null)
+        {
+            return false;
+        }
+        row.CancelledAt = clock.GetUtcNow().UtcDateTime;
+        row.IsComplete = true;
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    public async Task<ReminderInfo?> MoveAsync(PipelineRunContext run, string reminderId, DateTime newDueUtc, CancellationToken ct)
+    {
+        var (chatbot, participant) = Require(run);
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var row = await Pending(db, chatbot, participant).FirstOrDefaultAsync(m => m.ExternalId == reminderId, ct);
+        if (row is null)
+        {
+            return null;
+        }
+        row.NextTriggerAt = newDueUtc;
+        await db.SaveChangesAsync(ct);
+        return ToInfo(row);
+    }
+
+    private static IQueryable<ScheduledMessage> Pending(AppDbContext db, Guid chatbot, Guid participant) =>
+        db.ScheduledMessages.Where(m => m.ChatbotId == chatbot && m.ParticipantId == participant && !m.IsComplete && m.CancelledAt == null);
+
+    private static (Guid Chatbot, Guid Participant) Require(PipelineRunContext run) =>
+        run is { ChatbotId: { } c, ParticipantId: { } p }
+            ? (c, p)
+            : throw new PipelineNodeException("Reminders need a chatbot session with a participant.");
+
+    private static ReminderInfo ToInfo(ScheduledMessage m) => new(m.ExternalId, m.Name, m.Message, m.NextTriggerAt, ReminderSchedule.Describe(m.ToRequest()));
+}
