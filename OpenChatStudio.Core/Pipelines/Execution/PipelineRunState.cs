@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace OpenChatStudio.Core.Pipelines.Execution;
@@ -273,7 +275,10 @@ public sealed class PipelineRunState
     {
         lock (_sync)
         {
-            var current = target[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : 0;
+            // Any number counts, however it was created (parsed JSON, int, long, double); TryGetValue<double> misses ints.
+            var current = target[key] is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+                ? double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture)
+                : 0;
             var next = current + by;
             target[key] = next == Math.Floor(next) && Math.Abs(next) < long.MaxValue ? JsonValue.Create((long)next) : JsonValue.Create(next);
             changed();

@@ -1,0 +1,141 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Acornima.Ast;
+using Jint;
+using Jint.Native;
+using Jint.Runtime;
+using OpenChatStudio.Core.Pipelines.Execution;
+using OpenChatStudio.Core.Pipelines.Registry;
+using OpenChatStudio.Core.Pipelines.Scripting;
+
+namespace OpenChatStudio.Core.Pipelines.Nodes;
+
+/// <summary>
+/// OCS's Python node, in JavaScript: the script defines <c>main(input, context)</c> and what it returns is the output.
+/// Global helpers (OCS names) read and change participant data, session and temp state, tag, end the session, abort
+/// the run or pick one of the node's routes. Runs in a <see cref="JsSandbox"/>, one fresh engine per run.
+/// </summary>
+[PipelineNode(TypeKey, Label = "Code", Category = "Logic",
+    Description = "Runs JavaScript: define main(input, context) and return the output. Helpers such as get_participant_data_key, " +
+                  "set_session_state_key, add_message_tag, end_session, abort_with_message and set_route change state and control " +
+                  "the run. Sandboxed: no files, network or .NET; at most 2 s and 32 MB per run.",
+    Icon = "code", TimeoutSeconds = 10)]
+public sealed class CodeNode : PipelineNode<CodeNode.Params>
+{
+    public const string TypeKey = "CodeNode";
+
+    public const string DefaultCode = """
+        function main(input, context) {
+          return input;
+        }
+        """;
+
+    private const string MissingMain = "Define a function main(input, context) that returns the node's output.";
+
+    private static readonly Prepared<Script> MainLookup = Engine.PrepareScript("typeof main === 'function' ? main : undefined");
+
+    private readonly JsScriptCache _scripts = new();
+    private readonly JsSandbox _sandbox = new(JsSandboxLimits.Default);
+
+    public sealed class Params
+    {
+        [Required(ErrorMessage = "Write the code."), StringLength(100_000)]
+        [FieldWidget(FieldWidgetAttribute.Code), Description("JavaScript that defines main(input, context); what main returns is the node's output.")]
+        public string Code { get; set; } = DefaultCode;
+
+        [FieldWidget(FieldWidgetAttribute.KeywordList)]
+        [Description("Optional. One output per route; the code picks one with set_route(name), otherwise the first. Empty: a single output.")]
+        public List<string> Routes { get; set; } = [];
+    }
+
+    public override IReadOnlyList<OutputPort> Outputs(Params p) => p.Routes.Count == 0 ? OutputPort.Single : RouterKeywords.Ports(p.Routes);
+
+    public override IEnumerable<GraphValidationIssue> Validate(Params p)
+    {
+        var script = _scripts.Get(p.Code);
+        if (script.SyntaxError is { } syntaxError)
+        {
+            yield return new GraphValidationIssue("code", syntaxError);
+        }
+        else if (!script.DefinesMain)
+        {
+            yield return new GraphValidationIssue("code", MissingMain);
+        }
+        if (p.Routes.Count > 0)
+        {
+            // Only the names matter here: without set_route the first route is taken, so there is no default index to check.
+            foreach (var issue in RouterKeywords.Validate(p.Routes, 0))
+            {
+                yield return issue with { Field = "routes" };
+            }
+        }
+    }
+
+    public override async Task<NodeResult> ExecuteAsync(Params p, NodeContext context, CancellationToken ct)
+    {
+        var script = _scripts.Get(p.Code);
+        if (script.Prepared is not { } prepared)
+        {
+            throw new PipelineNodeException(script.SyntaxError ?? "The code could not be parsed.");
+        }
+        // The script is synchronous CPU work: run it on the pool so parallel branches keep moving, and so Jint's
+        // per-thread memory accounting sees this script alone.
+        return await Task.Run(() => Run(prepared, p.Routes, context, ct), ct).ConfigureAwait(false);
+    }
+
+    private NodeResult Run(Prepared<Script> prepared, IReadOnlyList<string> routes, NodeContext context, CancellationToken ct)
+    {
+        // Jint's time and memory limits restart with every call into the engine; this deadline and the allocation check
+        // below hold for the whole run (top-level code plus main).
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(_sandbox.Limits.Timeout);
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        using var engine = _sandbox.CreateEngine(deadline.Token);
+        var globals = new CodeNodeGlobals(engine, context, routes);
+        string output;
+        try
+        {
+            engine.Execute(prepared);
+            var main = engine.Evaluate(MainLookup);
+            if (main.IsUndefined())
+            {
+                throw new PipelineNodeException(MissingMain);
+            }
+            var result = engine.Call(main, JsValue.Undefined, [JsString.Create(context.Input), globals.CreateContextArgument()]);
+            if (result.IsPromise())
+            {
+                result = result.UnwrapIfPromise(deadline.Token);
+            }
+            output = JsJson.ToOutput(engine, result);
+        }
+        catch (AbortRequestedException abort)
+        {
+            context.Note($"abort_with_message: {abort.Message}");
+            return NodeResult.Abort(abort.Message);
+        }
+        catch (Exception ex) when (ex is ExecutionCanceledException or OperationCanceledException && ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ex.Message, ex, ct);
+        }
+        catch (Exception ex) when (ex is ExecutionCanceledException or OperationCanceledException)
+        {
+            throw new PipelineNodeException(_sandbox.TimedOut(), ex);
+        }
+        catch (Exception ex)
+        {
+            throw new PipelineNodeException(_sandbox.Describe(ex), ex);
+        }
+        if (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore > _sandbox.Limits.MemoryBytes)
+        {
+            throw new PipelineNodeException($"Code used more than {_sandbox.Limits.MemoryMegabytes} MB of memory.");
+        }
+
+        if (routes.Count == 0)
+        {
+            return NodeResult.Continue(output);
+        }
+        var index = globals.SelectedRoute ?? 0;
+        context.Note(globals.SelectedRoute is null ? $"No set_route call: took the first route, {routes[0]}." : $"Route: {routes[index]}");
+        return NodeResult.RouteTo($"output_{index}", output);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Jint;
+using Jint.Native;
+using Jint.Native.Function;
+using Jint.Native.Object;
+using Jint.Runtime;
+using Jint.Runtime.Descriptors;
+using Jint.Runtime.Interop;
+using OpenChatStudio.Core.Pipelines.Execution;
+
+namespace OpenChatStudio.Core.Pipelines.Scripting;
+
+/// <summary>
+/// Creates locked-down Jint engines for user code and turns Jint's failures into messages a pipeline author can act
+/// on. An engine has no CLR access (interop off, no <c>importNamespace</c>), no <c>require</c>, modules, files, network
+/// or timers, no <c>eval</c>/<c>new Function</c>, and runs under time, memory, recursion, statement and array-size
+/// limits. Engines are not thread-safe: create one per run.
+/// </summary>
+internal sealed class JsSandbox(JsSandboxLimits limits)
+{
+    /// <summary>
+    /// Binary buffers allocate their whole size in one call, before Jint's memory check can run, and ShadowRealm would
+    /// hand out fresh, unguarded built-ins. Chatbot code needs neither.
+    /// </summary>
+    private static readonly string[] RemovedGlobals =
+    [
+        "ArrayBuffer", "SharedArrayBuffer", "DataView", "Atomics", "TypedArray",
+        "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array",
+        "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
+        "ShadowRealm",
+    ];
+
+    public JsSandboxLimits Limits => limits;
+
+    /// <summary>A fresh engine; <paramref name="ct"/> stops the script at its next statement.</summary>
+    public Engine CreateEngine(CancellationToken ct)
+    {
+        var engine = new Engine(options =>
+        {
+            options.LimitMemory(limits.MemoryBytes)
+                .TimeoutInterval(limits.Timeout)
+                .LimitRecursion(limits.MaxRecursion)
+                .MaxStatements(limits.MaxStatements)
+                .CancellationToken(ct);
+            options.Constraints.MaxArraySize = limits.MaxArrayLength;
+            options.Constraints.RegexTimeout = limits.Timeout;
+            options.Interop.Enabled = false;
+            options.Host.StringCompilationAllowed = false;
+            options.Culture = CultureInfo.InvariantCulture;
+            options.TimeZone = TimeZoneInfo.Utc;
+        });
+        foreach (var name in RemovedGlobals)
+        {
+            engine.Global.Delete(name);
+        }
+        GuardStringBuilders(engine);
+        return engine;
+    }
+
+    /// <summary>A clear message for anything that stopped the script (its own errors, helper misuse, the limits).</summary>
+    public string Describe(Exception ex) => ex switch
+    {
+        JavaScriptException js => $"Code error{OnLine(ex)}: {js.Message}",
+        PromiseRejectedException rejected => $"Code error: {rejected.RejectedValue}",
+        PipelineNodeException => $"Code error{OnLine(ex)}: {ex.Message}",
+        TimeoutException or RegexMatchTimeoutException => $"Code ran longer than {Seconds(limits.Timeout)} s{StoppedOn(ex)}.",
+        MemoryLimitExceededException when ex.Message.StartsWith("The array size", StringComparison.Ordinal) =>
+            $"Code made an array longer than {limits.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture)} items{StoppedOn(ex)}.",
+        MemoryLimitExceededException or SandboxMemoryException => $"Code used more than {limits.MemoryMegabytes} MB of memory{StoppedOn(ex)}.",
+        RecursionDepthOverflowException => $"Code called functions more than {limits.MaxRecursion} levels deep (recursion limit){StoppedOn(ex)}.",
+        StatementsCountOverflowException => $"Code ran more than {limits.MaxStatements.ToString("N0", CultureInfo.InvariantCulture)} statements{StoppedOn(ex)}.",
+        _ => $"Code error{OnLine(ex)}: {ex.Message}",
+    };
+
+    /// <summary>The message for a run stopped by the sandbox's own wall-clock deadline.</summary>
+    public string TimedOut() => $"Code ran longer than {Seconds(limits.Timeout)} s.";
+
+    private static string OnLine(Exception ex) =>
+        JintException.TryGetJavaScriptLocation(ex, out var location) && location.Start.Line > 0 ? $" on line {location.Start.Line}"
+        : ex is JavaScriptException { Location.Start.Line: > 0 } js ? $" on line {js.Location.Start.Line}"
+        : "";
+
+    private static string StoppedOn(Exception ex) => OnLine(ex) is { Length: > 0 } line ? $" (stopped{line})" : "";
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.##", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// String methods that can build a huge string in a single call are checked before they run, because Jint only
+    /// measures memory between statements. <c>replace</c>/<c>replaceAll</c> are bounded when the pattern is text.
+    /// </summary>
+    private void GuardStringBuilders(Engine engine)
+    {
+        var prototype = engine.Global.Get("String").AsObject().Get("prototype").AsObject();
+        Guard(engine, prototype, "repeat", 1, (self, args) =>
+        {
+            var count = TypeConverter.ToNumber(Arg(args, 0));
+            args[0] = JsNumber.Create(count);
+            return double.IsFinite(count) && count > 0 ? self.Length * count : 0;
+        });
+        Guard(engine, prototype, "padStart", 2, PadLength);
+        Guard(engine, prototype, "padEnd", 2, PadLength);
+        Guard(engine, prototype, "replace", 2, (self, args) => ReplacedLength(self, args, all: false));
+        Guard(engine, prototype, "replaceAll", 2, (self, args) => ReplacedLength(self, args, all: true));
+    }
+
+    private static double PadLength(string self, JsValue[] args)
+    {
+        var length = TypeConverter.ToNumber(Arg(args, 0));
+        args[0] = JsNumber.Create(length);
+        return length;
+    }
+
+    /// <summary>An upper bound on the result's length when the pattern is text; 0 (no check) otherwise.</summary>
+    private static double ReplacedLength(string self, JsValue[] args, bool all)
+    {
+        var pattern = Arg(args, 0);
+        var replacement = Arg(args, 1);
+        if (pattern is ObjectInstance || replacement is Function)
+        {
+            return 0;
+        }
+        var find = TypeConverter.ToString(pattern);
+        var replace = TypeConverter.ToString(replacement);
+        args[0] = JsString.Create(find);
+        args[1] = JsString.Create(replace);
+        var occurrences = 0L;
+        var at = self.IndexOf(find, StringComparison.Ordinal);
+        while (at >= 0)
+        {
+            occurrences++;
+            if (!all)
+            {
+                break;
+            }
+            var next = at + Math.Max(find.Length, 1);
+            at = next > self.Length ? -1 : self.IndexOf(find, next, StringComparison.Ordinal);
+        }
+        // "$`" and "$'" insert text before or after the match; bound each '$' by the whole string.
+        var perMatch = replace.Length + (double)replace.Count(c => c == '$') * self.Length;
+        return self.Length + occurrences * perMatch;
+    }
+
+    private void Guard(Engine engine, ObjectInstance prototype, string name, int length, Func<string, JsValue[], double> resultLength)
+    {
+        var original = prototype.Get(name);
+        var guarded = new ClrFunction(engine, name, (thisObject, arguments) =>
+        {
+            if (thisObject.IsNull() || thisObject.IsUndefined())
+            {
+                return engine.Call(original, thisObject, arguments);
+            }
+            // Convert once and pass the results on, so a user's toString/valueOf runs once as in the original.
+            var self = TypeConverter.ToString(thisObject);
+            var args = new JsValue[Math.Max(arguments.Length, length)];
+            for (var i = 0; i < args.Length; i++)
+            {
+                args[i] = i < arguments.Length ? arguments[i] : JsValue.Undefined;
+            }
+            if (resultLength(self, args) > limits.MaxStringLength)
+            {
+                throw new SandboxMemoryException();
+            }
+            return engine.Call(original, JsString.Create(self), args);
+        }, length, PropertyFlag.Configurable);
+        prototype.FastSetProperty(name, new PropertyDescriptor(guarded, PropertyFlag.Writable | PropertyFlag.Configurable));
+    }
+
+    private static JsValue Arg(JsValue[] args, int index) => index < args.Length ? args[index] : JsValue.Undefined;
+
+    /// <summary>A guarded call would have built a string beyond the memory budget.</summary>
+    private sealed class SandboxMemoryException() : Exception("The script tried to build a string larger than its memory budget.");
+}
