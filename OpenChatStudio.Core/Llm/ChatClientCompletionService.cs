@@ -15,7 +15,6 @@ namespace OpenChatStudio.Core.Llm;
 /// rebuilds them.</item>
 /// <item>Calls already in the history are sent back under the name the tool was offered with (<c>plugin_function</c>).</item>
 /// <item>The caller's history is never modified (the bridge appends streamed tool calls to the history it is given).</item>
-/// <item>Streaming usage reaches the metadata (see <see cref="UsageSurfacingChatClient"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class ChatClientCompletionService : IChatCompletionService
@@ -25,7 +24,7 @@ internal sealed class ChatClientCompletionService : IChatCompletionService
     public ChatClientCompletionService(Microsoft.Extensions.AI.IChatClient client)
     {
 #pragma warning disable SKEXP0001 // AsChatCompletionService is marked experimental; it is the documented bridge.
-        _bridge = new UsageSurfacingChatClient(client).AsChatCompletionService();
+        _bridge = client.AsChatCompletionService();
 #pragma warning restore SKEXP0001
     }
 

@@ -6,9 +6,10 @@ namespace OpenChatStudio.Core.Llm;
 
 /// <summary>
 /// Reads token usage from <c>ChatMessageContent.Metadata</c> or from the last <c>StreamingChatMessageContent.Metadata</c> of a
-/// stream, whatever the provider: SK's OpenAI/Azure connectors (<see cref="ChatTokenUsage"/> under <c>"Usage"</c>), the
-/// IChatClient bridge used for Anthropic and Ollama and the offline model (<see cref="UsageDetails"/> under <c>"Usage"</c>),
-/// and the same after a JSON round trip (<see cref="JsonElement"/> with input/output or prompt/completion token counts).
+/// stream, whatever the provider, always under <c>"Usage"</c>: SK's OpenAI/Azure connectors put a <see cref="ChatTokenUsage"/>
+/// there (streams: on the last chunk); SK's IChatClient bridge (Anthropic, Ollama) a <see cref="UsageDetails"/> on replies and a
+/// <see cref="UsageContent"/> on the stream's last chunk; the offline model a <see cref="UsageDetails"/>. A <see cref="JsonElement"/>
+/// (metadata after a JSON round trip) with input/output or prompt/completion token counts is read too.
 /// </summary>
 public static class LlmUsageReader
 {
@@ -24,12 +25,17 @@ public static class LlmUsageReader
         return usage switch
         {
             ChatTokenUsage openAi => (openAi.InputTokenCount, openAi.OutputTokenCount),
-            UsageDetails details when details.InputTokenCount is not null || details.OutputTokenCount is not null =>
-                (details.InputTokenCount ?? 0, details.OutputTokenCount ?? 0),
+            UsageContent content => FromDetails(content.Details),
+            UsageDetails details => FromDetails(details),
             JsonElement { ValueKind: JsonValueKind.Object } json => FromJson(json),
             _ => null,
         };
     }
+
+    private static (long, long)? FromDetails(UsageDetails details) =>
+        details.InputTokenCount is null && details.OutputTokenCount is null
+            ? null
+            : (details.InputTokenCount ?? 0, details.OutputTokenCount ?? 0);
 
     private static (long, long)? FromJson(JsonElement json)
     {

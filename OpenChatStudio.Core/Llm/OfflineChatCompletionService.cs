@@ -140,7 +140,7 @@ public sealed class OfflineChatCompletionService : IChatCompletionService
         long produced = OfflineText.Words(output);
         return new Dictionary<string, object?>
         {
-            [UsageSurfacingChatClient.UsageKey] = new UsageDetails { InputTokenCount = input, OutputTokenCount = produced, TotalTokenCount = input + produced },
+            [LlmUsageReader.UsageKey] = new UsageDetails { InputTokenCount = input, OutputTokenCount = produced, TotalTokenCount = input + produced },
             [OfflineModel.MetadataKey] = true,
             ["FinishReason"] = finishReason,
         };
