@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenChatStudio.Core.Accounts;
 using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Llm;
 using OpenChatStudio.Core.Participants;
 using OpenChatStudio.Core.Pipelines.Registry;
 using OpenChatStudio.Core.Pipelines.Templates;
@@ -25,6 +26,8 @@ public static class CoreRegistration
             .AddTeams()
             .AddAccounts()
             .AddPipelines()
+            .AddLlm(configuration)
+            .AddProviders()
             .AddChat();
     }
 
@@ -34,6 +37,14 @@ public static class CoreRegistration
         services.TryAddSingleton<ITemplateRenderer, FluidTemplateRenderer>();
         services.TryAddSingleton(sp => new NodeRegistry(
             NodeRegistry.DiscoverNodes(typeof(NodeRegistry).Assembly).Concat(sp.GetServices<IPipelineNode>())));
+        return services;
+    }
+
+    /// <summary>Team LLM providers (encrypted keys) and the resolver nodes use to reach them.</summary>
+    public static IServiceCollection AddProviders(this IServiceCollection services)
+    {
+        services.TryAddSingleton<Providers.ProviderService>();
+        services.TryAddSingleton<Llm.ILlmResolverFactory, Providers.TeamLlmResolverFactory>();
         return services;
     }
 

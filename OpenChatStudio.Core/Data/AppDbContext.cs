@@ -55,6 +55,10 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<Scheduling.ScheduledMessage> ScheduledMessages => Set<Scheduling.ScheduledMessage>();
 
+    public DbSet<Providers.LlmProvider> LlmProviders => Set<Providers.LlmProvider>();
+
+    public DbSet<Providers.CustomModel> CustomModels => Set<Providers.CustomModel>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

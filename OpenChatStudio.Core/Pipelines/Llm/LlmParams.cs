@@ -10,7 +10,7 @@ public abstract class LlmParams
 {
     [FieldWidget(FieldWidgetAttribute.LlmProvider), FieldLabel("Provider")]
     [Description("One of the team's LLM providers, or the built-in offline model.")]
-    public Guid LlmProviderId { get; set; }
+    public Guid LlmProviderId { get; set; } = OpenChatStudio.Core.Llm.OfflineModel.ProviderId;
 
     [Required(ErrorMessage = "Choose a model."), StringLength(200)]
     [FieldWidget(FieldWidgetAttribute.LlmModel), FieldLabel("Model")]

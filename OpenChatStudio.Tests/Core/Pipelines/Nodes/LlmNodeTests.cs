@@ -236,7 +236,7 @@ public class LlmNodeTests
     public void Validation_ReportsUnknownVariableToolSchemaAndProvider()
     {
         var graph = PipelineGraphBuilder.WithStartAndEnd()
-            .Node("llm", "LLMResponseWithPrompt", new { llm_model = "m", prompt = "Hi {user_name}", tools = new[] { "teleport" } })
+            .Node("llm", "LLMResponseWithPrompt", new { llm_provider_id = Guid.Empty, llm_model = "m", prompt = "Hi {user_name}", tools = new[] { "teleport" } })
             .Node("extract", "ExtractStructuredData", new { llm_provider_id = Provider, llm_model = "m", data_schema = "[1,2]" })
             .Connect("start -> llm", "llm -> extract", "extract -> end").Build();
 

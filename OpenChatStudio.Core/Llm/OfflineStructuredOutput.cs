@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+
+namespace OpenChatStudio.Core.Llm;
+
+/// <summary>The offline model's JSON answer to a "respond with only a JSON object that matches this JSON schema" prompt.</summary>
+internal static partial class OfflineStructuredOutput
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The schema after the marker in the latest system/developer/user message that has one (and has <c>properties</c>).</summary>
+    public static JsonElement? FindSchema(ChatHistory history)
+    {
+        for (var i = history.Count - 1; i >= 0; i--)
+        {
+            var message = history[i];
+            if (message.Role != AuthorRole.System && message.Role != AuthorRole.User && message.Role != AuthorRole.Developer)
+            {
+                continue;
+            }
+            var text = OfflineText.Of(message);
+            var marker = text.IndexOf(OfflineModel.JsonSchemaMarker, StringComparison.Ordinal);
+            if (marker < 0)
+            {
+                continue;
+            }
+            var brace = text.IndexOf('{', marker + OfflineModel.JsonSchemaMarker.Length);
+            if (brace < 0)
+            {
+                continue;
+            }
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text[brace..]), new JsonReaderOptions
+            {
+                AllowTrailingCommas = true,
+                CommentHandling = JsonCommentHandling.Skip,
+            });
+            try
+            {
+                if (JsonDocument.TryParseValue(ref reader, out var doc))
+                {
+                    using (doc)
+                    {
+                        if (doc.RootElement.ValueKind == JsonValueKind.Object
+                            && doc.RootElement.TryGetProperty("properties", out var props) && props.ValueKind == JsonValueKind.Object)
+                        {
+                            return doc.RootElement.Clone();
+                        }
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                // Not JSON after all; look at earlier messages.
+            }
+        }
+        return null;
+    }
+
+    public static string Build(JsonElement schema, ChatHistory history)
+    {
+        var userTexts = history.Where(m => m.Role == AuthorRole.User).Select(OfflineText.Prose).Reverse().ToList();
+        var lastUser = userTexts.FirstOrDefault() ?? "";
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            foreach (var property in schema.GetProperty("properties").EnumerateObject())
+            {
+                writer.WritePropertyName(property.Name);
+                var definition = property.Value;
+                if (definition.ValueKind == JsonValueKind.Object
+                    && definition.TryGetProperty("enum", out var values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0)
+                {
+                    ChooseEnum(values, lastUser).WriteTo(writer);
+                    continue;
+                }
+                var raw = userTexts.Select(text => Find(property.Name, text)).FirstOrDefault(v => v is not null);
+                WriteTyped(writer, raw, TypeOf(definition));
+            }
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>The first enum value (in schema order) found as a whole word in the text, else the first value.</summary>
+    private static JsonElement ChooseEnum(JsonElement values, string text)
+    {
+        foreach (var value in values.EnumerateArray())
+        {
+            var literal = OfflineText.Render(value);
+            if (literal.Length > 0 && Regex.IsMatch(text, $@"(?<![\p{{L}}\p{{N}}_]){Regex.Escape(literal)}(?![\p{{L}}\p{{N}}_])",
+                    RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+            {
+                return value;
+            }
+        }
+        return values[0];
+    }
+
+    /// <summary><c>name: v</c>, <c>name is v</c>, <c>my name is v</c>, <c>name=v</c>; underscores in the name may be spaces.</summary>
+    private static string? Find(string name, string text)
+    {
+        var pattern = string.Join("[ _]", name.Split('_').Select(Regex.Escape));
+        var match = Regex.Match(text,
+            $@"(?<![\p{{L}}\p{{N}}_]){pattern}(?:\s*[:=]\s*|\s+is\s+)(?<v>""[^""]*""|'[^']*'|[^\r\n,;!?]+?)(?=\s*(?:[\r\n,;!?]|\.(?:\s|$)|$))",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        if (!match.Success)
+        {
+            return null;
+        }
+        var value = match.Groups["v"].Value.Trim();
+        if (value.Length >= 2 && (value[0] == '"' && value[^1] == '"' || value[0] == '\'' && value[^1] == '\''))
+        {
+            value = value[1..^1];
+        }
+        return value.Length == 0 ? null : value;
+    }
+
+    private static string TypeOf(JsonElement definition)
+    {
+        if (definition.ValueKind != JsonValueKind.Object || !definition.TryGetProperty("type", out var type))
+        {
+            return "string";
+        }
+        return type.ValueKind switch
+        {
+            JsonValueKind.String => type.GetString() ?? "string",
+            JsonValueKind.Array => type.EnumerateArray().Select(t => t.GetString()).FirstOrDefault(t => t is not null and not "null") ?? "null",
+            _ => "string",
+        };
+    }
+
+    private static void WriteTyped(Utf8JsonWriter writer, string? raw, string type)
+    {
+        if (raw is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+        switch (type)
+        {
+            case "integer" when LeadingNumber().Match(raw) is { Success: true } m
+                                && long.TryParse(m.Groups["int"].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole):
+                writer.WriteNumberValue(whole);
+                break;
+            case "number" when LeadingNumber().Match(raw) is { Success: true } m
+                               && decimal.TryParse(m.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number):
+                writer.WriteNumberValue(number);
+                break;
+            case "boolean" when Truthy(raw) is { } flag:
+                writer.WriteBooleanValue(flag);
+                break;
+            case "string":
+                writer.WriteStringValue(raw);
+                break;
+            default:
+                writer.WriteNullValue();
+                break;
+        }
+    }
+
+    private static bool? Truthy(string raw)
+    {
+        var word = raw.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.ToLowerInvariant();
+        return word switch
+        {
+            "true" or "yes" or "y" => true,
+            "false" or "no" or "n" => false,
+            _ => null,
+        };
+    }
+
+    [GeneratedRegex(@"^(?<int>[-+]?\d+)(?:\.\d+)?", RegexOptions.CultureInvariant)]
+    private static partial Regex LeadingNumber();
+}

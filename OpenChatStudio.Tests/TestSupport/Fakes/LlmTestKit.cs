@@ -1,0 +1,63 @@
+using System.ComponentModel;
+using Microsoft.Extensions.Options;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using Microsoft.SemanticKernel.Connectors.OpenAI;
+using OpenChatStudio.Core.Llm;
+
+namespace OpenChatStudio.Tests.TestSupport.Fakes;
+
+/// <summary>Factories with test-sized timeouts, a kernel with a small plugin, and common histories.</summary>
+public static class LlmTestKit
+{
+    public static ChatServiceFactory Factory(double timeoutSeconds = 5, int maxRetries = 2, double maxRetryDelaySeconds = 2) =>
+        new(Options.Create(new LlmOptions
+        {
+            TimeoutSeconds = timeoutSeconds,
+            MaxRetries = maxRetries,
+            RetryBaseDelayMilliseconds = 10,
+            MaxRetryDelaySeconds = maxRetryDelaySeconds,
+        }));
+
+    public static Kernel KernelWithWeather()
+    {
+        var builder = Kernel.CreateBuilder();
+        builder.Plugins.AddFromObject(new WeatherPlugin(), "weather");
+        return builder.Build();
+    }
+
+    /// <summary>The settings the pipeline uses when it offers tools: Auto, and it runs the tool loop itself.</summary>
+    public static OpenAIPromptExecutionSettings ManualTools() =>
+        new() { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto(autoInvoke: false) };
+
+    public static ChatHistory Ask(string userText, string? system = null)
+    {
+        var history = new ChatHistory();
+        if (system is not null)
+        {
+            history.AddSystemMessage(system);
+        }
+        history.AddUserMessage(userText);
+        return history;
+    }
+
+    public static async Task<(string Text, List<StreamingChatMessageContent> Chunks)> StreamAsync(
+        IChatCompletionService chat, ChatHistory history, PromptExecutionSettings? settings = null, Kernel? kernel = null)
+    {
+        var chunks = new List<StreamingChatMessageContent>();
+        await foreach (var chunk in chat.GetStreamingChatMessageContentsAsync(history, settings, kernel, CancellationToken.None))
+        {
+            chunks.Add(chunk);
+        }
+        return (string.Concat(chunks.Select(c => c.Content)), chunks);
+    }
+
+    public sealed class WeatherPlugin
+    {
+        [KernelFunction("get_weather"), Description("Gets the current weather for a city.")]
+        public string GetWeather([Description("The city name")] string city) => $"Sunny in {city}";
+
+        [KernelFunction("get_forecast"), Description("Gets the forecast for a city some days ahead.")]
+        public string GetForecast(string city, int days, bool metric = true) => $"{city}: rain in {days} days ({(metric ? "C" : "F")})";
+    }
+}
