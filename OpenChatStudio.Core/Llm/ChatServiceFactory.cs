@@ -72,6 +72,12 @@ public sealed class ChatServiceFactory : IDisposable
         {
             return new OfflineChatCompletionService();
         }
+        // Forms store empty strings; treat them as "not entered" so the defaults apply.
+        settings = settings with
+        {
+            BaseUrl = string.IsNullOrWhiteSpace(settings.BaseUrl) ? null : settings.BaseUrl.Trim(),
+            ApiKey = string.IsNullOrWhiteSpace(settings.ApiKey) ? null : settings.ApiKey.Trim(),
+        };
 
         IChatCompletionService inner = settings.Type switch
         {

@@ -300,11 +300,13 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
         Assert.Contains("2024-10-21", error.UserMessage);
     }
 
-    [Fact]
-    public void OpenAiCompatible_WithoutBaseUrl_IsRefusedWithWhatToEnter()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("  ")]
+    public void OpenAiCompatible_WithoutBaseUrl_IsRefusedWithWhatToEnter(string? baseUrl)
     {
         var error = Assert.Throws<LlmProviderException>(() =>
-            _factory.Create(new LlmProviderSettings(LlmProviderType.OpenAICompatible), "m"));
+            _factory.Create(new LlmProviderSettings(LlmProviderType.OpenAICompatible, baseUrl), "m"));
 
         Assert.Contains("including /v1", error.UserMessage);
     }

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
@@ -50,14 +49,5 @@ public static class LlmTestKit
             chunks.Add(chunk);
         }
         return (string.Concat(chunks.Select(c => c.Content)), chunks);
-    }
-
-    public sealed class WeatherPlugin
-    {
-        [KernelFunction("get_weather"), Description("Gets the current weather for a city.")]
-        public string GetWeather([Description("The city name")] string city) => $"Sunny in {city}";
-
-        [KernelFunction("get_forecast"), Description("Gets the forecast for a city some days ahead.")]
-        public string GetForecast(string city, int days, bool metric = true) => $"{city}: rain in {days} days ({(metric ? "C" : "F")})";
     }
 }
