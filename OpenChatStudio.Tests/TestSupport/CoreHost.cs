@@ -9,7 +9,7 @@ using OpenChatStudio.Core.Data;
 namespace OpenChatStudio.Tests.TestSupport;
 
 /// <summary>Core services over a real, migrated database, without the web host. One per test class.</summary>
-public sealed class CoreHost(Action<IServiceCollection>? configure = null) : IAsyncLifetime
+public sealed class CoreHost(Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null) : IAsyncLifetime
 {
     private ServiceProvider? _services;
 
@@ -25,7 +25,7 @@ public sealed class CoreHost(Action<IServiceCollection>? configure = null) : IAs
 
     public async Task InitializeAsync()
     {
-        var config = new ConfigurationBuilder().AddInMemoryCollection(Database.Settings).Build();
+        var config = new ConfigurationBuilder().AddInMemoryCollection(Database.Settings.Concat(settings ?? new Dictionary<string, string?>())).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddOpenChatStudioCore(config, Path.GetTempPath());
