@@ -63,7 +63,11 @@ public class ProvidersPageTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         // Test connection: a clear success verdict from the wire.
         _openAi.Enqueue(FakeReply.Say("pong"));
         await row.GetByTestId("test-provider").ClickAsync();
-        await page.Locator("input[data-testid=test-model], [data-testid=test-model] input").FillAsync("my-model");
+        var modelInput = page.Locator("input[data-testid=test-model], [data-testid=test-model] input");
+        // The catalogue's first model is filled in once the list loads; wait for it so typing is not overwritten.
+        await Expect(modelInput).ToHaveValueAsync(new Regex(".+"));
+        await modelInput.FillAsync("my-model");
+        await Expect(modelInput).ToHaveValueAsync("my-model");
         await page.GetByTestId("run-test").ClickAsync();
         await Expect(page.GetByTestId("test-result")).ToContainTextAsync("Connected");
         Assert.Contains(_openAi.Requests, r => r.Body["model"]?.GetValue<string>() == "my-model");

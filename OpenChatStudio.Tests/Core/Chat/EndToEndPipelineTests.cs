@@ -207,6 +207,27 @@ public class EndToEndPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CustomModels_AreOfferedFirst_ValidatedAndUsedForLimits()
+    {
+        var service = _host.Get<ProviderService>();
+        var provider = (await service.CreateAsync(_admin, new ProviderInput("Local", LlmProviderType.Ollama, null, null), default)).Value!;
+
+        var added = await service.AddCustomModelAsync(_admin, new CustomModelInput(LlmProviderType.Ollama, "my-finetune", 4096, 0.5m, 1m), default);
+        var duplicate = await service.AddCustomModelAsync(_admin, new CustomModelInput(LlmProviderType.Ollama, "my-finetune", 4096, 0, 0), default);
+        var tiny = await service.AddCustomModelAsync(_admin, new CustomModelInput(LlmProviderType.Ollama, "tiny", 10, 0, 0), default);
+        var models = await service.ModelsAsync(_admin, provider.Id, default);
+        var binding = await _host.Get<ILlmResolverFactory>().ForTeam(_admin.TeamId).ResolveAsync(provider.Id, "my-finetune", default);
+
+        Assert.True(added.Succeeded, added.Error);
+        Assert.Contains("already has a model", duplicate.Error);
+        Assert.Contains("context window", tiny.Error);
+        Assert.Equal("my-finetune", models[0].Name);
+        Assert.True(models.Count > 1);
+        Assert.Equal(4096, binding.Model.ContextWindow);
+        Assert.Equal(1.5m, binding.Model.CostOf(1_000_000, 1_000_000));
+    }
+
+    [Fact]
     public async Task OfflineModel_IsTheDefaultProvider_AndAnswersWithoutNetwork()
     {
         var graph = PipelineGraphBuilder.WithStartAndEnd().Node("llm", "LLMResponseWithPrompt", new { history_type = "none" }).Connect("start -> llm", "llm -> end").Build();
