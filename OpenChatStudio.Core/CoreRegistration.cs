@@ -56,6 +56,7 @@ public static class CoreRegistration
         services.TryAddSingleton<PipelineCache>();
         services.TryAddSingleton<ParticipantDataProtector>();
         services.TryAddSingleton<ChatRuntime>();
+        services.TryAddSingleton<Chatbots.ChatbotService>();
         return services;
     }
 

@@ -27,6 +27,16 @@ public sealed class Chatbot : ITeamOwned
 
     public bool IsArchived { get; set; }
 
+    /// <summary>Bumped on every pipeline save; a save from an older revision is refused (optimistic concurrency).</summary>
+    public int EditRevision { get; private set; } = 1;
+
+    /// <summary>JSON array of participant identifiers allowed to chat; empty means anyone.</summary>
+    public string ParticipantAllowlistJson { get; set; } = "[]";
+
+    public bool FileUploadsEnabled { get; set; }
+
+    public Guid? ConsentFormId { get; set; }
+
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
 
     public DateTime UpdatedAt { get; private set; } = DateTime.UtcNow;
@@ -48,5 +58,8 @@ public sealed class Chatbot : ITeamOwned
     {
         PipelineJson = graph.ToJson();
         UpdatedAt = DateTime.UtcNow;
+        EditRevision++;
     }
+
+    public void Touch() => UpdatedAt = DateTime.UtcNow;
 }

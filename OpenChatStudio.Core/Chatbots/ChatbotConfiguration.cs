@@ -14,6 +14,20 @@ internal sealed class ChatbotConfiguration : IEntityTypeConfiguration<Chatbot>
         b.HasIndex(c => c.PublicId).IsUnique();
         b.HasIndex(c => new { c.TeamId, c.IsArchived });
         b.Ignore(c => c.Pipeline);
+        b.Property(c => c.EditRevision).IsConcurrencyToken();
+    }
+}
+
+internal sealed class ConsentFormConfiguration : IEntityTypeConfiguration<ConsentForm>
+{
+    public void Configure(EntityTypeBuilder<ConsentForm> b)
+    {
+        b.ToTable("consent_forms");
+        b.Property(f => f.Name).HasMaxLength(200).IsRequired();
+        b.Property(f => f.IdentifierLabel).HasMaxLength(100);
+        b.Property(f => f.IdentifierType).HasMaxLength(20);
+        b.Property(f => f.ConfirmationText).HasMaxLength(500);
+        b.HasIndex(f => f.TeamId);
     }
 }
 

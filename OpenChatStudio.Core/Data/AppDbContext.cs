@@ -39,6 +39,8 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<Chatbots.SourceMaterial> SourceMaterials => Set<Chatbots.SourceMaterial>();
 
+    public DbSet<Chatbots.ConsentForm> ConsentForms => Set<Chatbots.ConsentForm>();
+
     public DbSet<Participants.Participant> Participants => Set<Participants.Participant>();
 
     public DbSet<Participants.ParticipantData> ParticipantData => Set<Participants.ParticipantData>();

@@ -496,6 +496,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("ConsentFormId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -503,6 +506,13 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
+
+                    b.Property<int>("EditRevision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("FileUploadsEnabled")
+                        .HasColumnType("boolean");
 
                     b.Property<bool>("IsArchived")
                         .HasColumnType("boolean");
@@ -515,6 +525,10 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<string>("ParticipantAllowlistJson")
+                        .IsRequired()
+                        .HasColumnType("text");
 
                     b.Property<string>("PipelineJson")
                         .IsRequired()
@@ -541,6 +555,55 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.HasIndex("TeamId", "IsArchived");
 
                     b.ToTable("chatbots", (string)null);
+                });
+
+            modelBuilder.Entity("OpenChatStudio.Core.Chatbots.ConsentForm", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("CaptureIdentifier")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ConfirmationText")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("ConsentText")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("IdentifierLabel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("IdentifierType")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<bool>("IsDefault")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId");
+
+                    b.ToTable("consent_forms", (string)null);
                 });
 
             modelBuilder.Entity("OpenChatStudio.Core.Chatbots.SourceMaterial", b =>
