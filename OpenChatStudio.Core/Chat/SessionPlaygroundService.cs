@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using OpenChatStudio.Core.Common;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Participants;
+using OpenChatStudio.Core.Pipelines.Tools;
+using OpenChatStudio.Core.Scheduling;
+using OpenChatStudio.Core.Teams;
+
+namespace OpenChatStudio.Core.Chat;
+
+/// <summary>
+/// What testers see and tweak around a preview session: participant data and session state (a playground), and the
+/// reminders the bot scheduled. Messages themselves always go through <see cref="ChatRuntime"/>.
+/// </summary>
+public sealed class SessionPlaygroundService(IDbContextFactory<AppDbContext> dbFactory, ParticipantDataProtector protector, TimeProvider clock)
+{
+    public const int MaxJsonLength = 100_000;
+
+    public async Task<JsonObject> GetParticipantDataAsync(TeamAccess access, Guid participantId, Guid chatbotId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var row = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participantId && d.ChatbotId == chatbotId, ct);
+        return row is null ? new JsonObject() : protector.Unprotect(row.ProtectedData);
+    }
+
+    public async Task<Result<JsonObject>> SetParticipantDataAsync(TeamAccess access, Guid participantId, Guid chatbotId, string json, CancellationToken ct)
+    {
+        if (Parse(json) is not { Succeeded: true } parsed)
+        {
+            return Parse(json);
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        if (!await db.Participants.AnyAsync(p => p.Id == participantId, ct) || !await db.Chatbots.AnyAsync(c => c.Id == chatbotId, ct))
+        {
+            return Result<JsonObject>.Fail("That participant or chatbot does not exist in this team.");
+        }
+        var row = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participantId && d.ChatbotId == chatbotId, ct);
+        if (row is null)
+        {
+            row = new ParticipantData(access.TeamId, participantId, chatbotId);
+            db.ParticipantData.Add(row);
+        }
+        row.ProtectedData = protector.Protect(parsed.Value!);
+        row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return parsed;
+    }
+
+    public async Task<JsonObject> GetSessionStateAsync(TeamAccess access, Guid sessionId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var json = await db.ChatSessions.Where(s => s.Id == sessionId).Select(s => s.StateJson).FirstOrDefaultAsync(ct);
+        return json is null ? new JsonObject() : JsonNode.Parse(json) as JsonObject ?? new JsonObject();
+    }
+
+    public async Task<Result<JsonObject>> SetSessionStateAsync(TeamAccess access, Guid sessionId, string json, CancellationToken ct)
+    {
+        if (Parse(json) is not { Succeeded: true } parsed)
+        {
+            return Parse(json);
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct);
+        if (session is null)
+        {
+            return Result<JsonObject>.Fail("That session does not exist in this team.");
+        }
+        session.StateJson = parsed.Value!.ToJsonString();
+        await db.SaveChangesAsync(ct);
+        return parsed;
+    }
+
+    public async Task<IReadOnlyList<ReminderInfo>> ListRemindersAsync(TeamAccess access, Guid chatbotId, Guid participantId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var rows = await db.ScheduledMessages
+            .Where(m => m.ChatbotId == chatbotId && m.ParticipantId == participantId && !m.IsComplete && m.CancelledAt == null)
+            .ToListAsync(ct);
+        return rows.OrderBy(m => m.NextTriggerAt).Select(m => new ReminderInfo(m.ExternalId, m.Name, m.Message, m.NextTriggerAt, ReminderSchedule.Describe(m.ToRequest()))).ToList();
+    }
+
+    private static Result<JsonObject> Parse(string json)
+    {
+        if (json.Length > MaxJsonLength)
+        {
+            return Result<JsonObject>.Fail($"At most {MaxJsonLength:N0} characters.");
+        }
+        try
+        {
+            return JsonNode.Parse(string.IsNullOrWhiteSpace(json) ? "{}" : json) is JsonObject obj
+                ? Result<JsonObject>.Ok(obj)
+                : Result<JsonObject>.Fail("Enter a JSON object, e.g. {\"name\": \"Ada\"}.");
+        }
+        catch (JsonException ex)
+        {
+            return Result<JsonObject>.Fail($"Not valid JSON: {ex.Message}");
+        }
+    }
+}

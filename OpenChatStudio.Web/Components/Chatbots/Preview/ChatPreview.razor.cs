@@ -1,0 +1,259 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Web;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Pipelines.Execution;
+using OpenChatStudio.Core.Pipelines.Tools;
+using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Web.Teams;
+
+namespace OpenChatStudio.Web.Components.Chatbots.Preview;
+
+/// <summary>
+/// The tester's chat beside the designer: a client of <see cref="ChatRuntime"/> like every other surface, with streamed
+/// replies, each reply's node trace, and a playground for participant data and session state.
+/// </summary>
+public sealed partial class ChatPreview : ComponentBase, IDisposable
+{
+    public const string Platform = "preview";
+
+    private readonly CancellationTokenSource _cts = new();
+    private readonly List<PreviewMessage> _messages = [];
+    private Guid? _sessionId;
+    private Guid _participantId;
+    private string _draft = "";
+    private bool _busy;
+    private bool _sessionEnded;
+    private string? _streaming;
+    private StringBuilder? _stream;
+    private long _lastRender;
+    private bool _showTools;
+    private string _participantJson = "{}";
+    private string _sessionJson = "{}";
+    private string? _toolsError;
+    private IReadOnlyList<ReminderInfo> _reminders = [];
+
+    [Parameter, EditorRequired] public TeamAccess Access { get; set; } = default!;
+
+    [Parameter, EditorRequired] public Guid ChatbotId { get; set; }
+
+    /// <summary>Raised when the tester clicks a node in a trace, so the designer can highlight it.</summary>
+    [Parameter] public EventCallback<string> OnNodeSelected { get; set; }
+
+    /// <summary>Called before each message so the designer can save pending edits first.</summary>
+    [Parameter] public Func<Task>? BeforeSend { get; set; }
+
+    [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
+
+    [Inject] private ChatRuntime Runtime { get; set; } = default!;
+
+    [Inject] private SessionPlaygroundService Playground { get; set; } = default!;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        // Starting a session is a side effect: only once, only on the live circuit (never during prerender).
+        if (firstRender && RendererInfo.IsInteractive)
+        {
+            await StartSessionAsync();
+            StateHasChanged();
+        }
+    }
+
+    private async Task StartSessionAsync()
+    {
+        var user = (await AuthState).User;
+        var userId = user.GetUserId() ?? Guid.Empty;
+        var participant = await Runtime.GetOrCreateParticipantAsync(Access.TeamId, Platform, $"user:{userId}", user.Identity?.Name, userId, _cts.Token);
+        _participantId = participant.Id;
+        _messages.Clear();
+        _sessionEnded = false;
+        _busy = true;
+        try
+        {
+            var started = await Runtime.StartSessionAsync(Access.TeamId, ChatbotId, participant.Id, Platform, OnTokenAsync, _cts.Token);
+            _sessionId = started.SessionId;
+            if (started.Seed is { } seed)
+            {
+                AddTurn(seed);
+            }
+        }
+        finally
+        {
+            EndStream();
+            _busy = false;
+        }
+    }
+
+    private async Task SendAsync()
+    {
+        var text = _draft.Trim();
+        if (text.Length == 0 || _sessionId is null || _busy)
+        {
+            return;
+        }
+        _draft = "";
+        _messages.Add(new PreviewMessage(MessageRole.Human, text));
+        _busy = true;
+        try
+        {
+            if (BeforeSend is not null)
+            {
+                await BeforeSend();
+            }
+            var turn = await Runtime.SendAsync(Access.TeamId, _sessionId.Value, text, OnTokenAsync, _cts.Token);
+            if (turn.NewSessionId is { } next)
+            {
+                _sessionId = next;
+                _messages.Clear();
+                _messages.Add(new PreviewMessage(MessageRole.System, "Session restarted (/reset)."));
+            }
+            AddTurn(turn);
+        }
+        finally
+        {
+            EndStream();
+            _busy = false;
+        }
+        await RefreshToolsAsync();
+    }
+
+    private async Task RetryAsync()
+    {
+        if (_sessionId is null)
+        {
+            return;
+        }
+        _busy = true;
+        try
+        {
+            _messages.RemoveAll(m => m.Error is not null);
+            AddTurn(await Runtime.RetryAsync(Access.TeamId, _sessionId.Value, OnTokenAsync, _cts.Token));
+        }
+        finally
+        {
+            EndStream();
+            _busy = false;
+        }
+    }
+
+    private Task RestartAsync() => _sessionId is null ? Task.CompletedTask : SendResetAsync();
+
+    private async Task SendResetAsync()
+    {
+        _draft = ChatRuntime.ResetCommand;
+        await SendAsync();
+    }
+
+    private void AddTurn(ChatTurn turn)
+    {
+        _sessionEnded = turn.SessionEnded && turn.NewSessionId is null;
+        if (turn.Reply is { } reply)
+        {
+            _messages.Add(new PreviewMessage(MessageRole.Ai, reply.Content) { Trace = reply.Trace });
+        }
+        else if (turn.Error is not null)
+        {
+            _messages.Add(new PreviewMessage(MessageRole.Ai, "") { Error = turn.Error });
+        }
+    }
+
+    /// <summary>Tokens arrive on the runtime's thread: buffer them and re-render at most every 50 ms.</summary>
+    private ValueTask OnTokenAsync(string delta)
+    {
+        lock (_messages)
+        {
+            (_stream ??= new StringBuilder()).Append(delta);
+        }
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastRender) < 50)
+        {
+            return ValueTask.CompletedTask;
+        }
+        Interlocked.Exchange(ref _lastRender, now);
+        return new ValueTask(InvokeAsync(() =>
+        {
+            lock (_messages)
+            {
+                _streaming = _stream?.ToString();
+            }
+            StateHasChanged();
+        }));
+    }
+
+    private void EndStream()
+    {
+        lock (_messages)
+        {
+            _stream = null;
+            _streaming = null;
+        }
+    }
+
+    private async Task OnKeyDownAsync(KeyboardEventArgs e)
+    {
+        if (e is { Key: "Enter", ShiftKey: false })
+        {
+            await SendAsync();
+        }
+    }
+
+    private async Task ToggleToolsAsync()
+    {
+        _showTools = !_showTools;
+        await RefreshToolsAsync();
+    }
+
+    private async Task RefreshToolsAsync()
+    {
+        if (!_showTools || _sessionId is null)
+        {
+            return;
+        }
+        _participantJson = (await Playground.GetParticipantDataAsync(Access, _participantId, ChatbotId, _cts.Token)).ToJsonString(Indented);
+        _sessionJson = (await Playground.GetSessionStateAsync(Access, _sessionId.Value, _cts.Token)).ToJsonString(Indented);
+        _reminders = await Playground.ListRemindersAsync(Access, ChatbotId, _participantId, _cts.Token);
+    }
+
+    private async Task ApplyToolsAsync()
+    {
+        _toolsError = null;
+        var data = await Playground.SetParticipantDataAsync(Access, _participantId, ChatbotId, _participantJson, _cts.Token);
+        if (!data.Succeeded)
+        {
+            _toolsError = "Participant data: " + data.Error;
+            return;
+        }
+        var state = await Playground.SetSessionStateAsync(Access, _sessionId!.Value, _sessionJson, _cts.Token);
+        if (!state.Succeeded)
+        {
+            _toolsError = "Session state: " + state.Error;
+            return;
+        }
+        await RefreshToolsAsync();
+    }
+
+    private static string RouteLabel(NodeTrace t) => t.Route ?? "";
+
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _cts.Dispose();
+    }
+
+    private sealed class PreviewMessage(MessageRole role, string content)
+    {
+        public MessageRole Role { get; } = role;
+
+        public string Content { get; } = content;
+
+        public string? Error { get; init; }
+
+        public IReadOnlyList<NodeTrace>? Trace { get; init; }
+
+        public bool ShowTrace { get; set; }
+    }
+}
