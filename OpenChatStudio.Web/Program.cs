@@ -25,7 +25,10 @@ if (adminCommand)
 
 await app.Services.MigrateDatabaseAsync(app.Lifetime.ApplicationStopping);
 
-app.UseSerilogRequestLogging();
+app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
+    ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+    : http.Request.Path.StartsWithSegments("/health") ? Serilog.Events.LogEventLevel.Verbose
+    : Serilog.Events.LogEventLevel.Information);
 app.UseApiErrors();
 app.UsePageErrors(app.Environment);
 app.UseAuthentication();
