@@ -21,6 +21,7 @@ public static class LlmCall
         if (tools is not null)
         {
             kernel.Plugins.Add(tools);
+            kernel.FunctionInvocationFilters.Add(new ToolTraceFilter(context));
         }
         var settings = new PromptExecutionSettings
         {
@@ -59,9 +60,13 @@ public static class LlmCall
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    // Unknown function names never reach the filter; say so in the trace and tell the model.
+                    if (!kernel.Plugins.TryGetFunction(call.PluginName, call.FunctionName, out _))
+                    {
+                        context.Note($"The model called an unknown tool '{call.FunctionName}'.");
+                    }
                     result = new FunctionResultContent(call, $"Error: {ex.Message}");
                 }
-                context.Note($"Tool {call.FunctionName}({FormatArguments(call)}) → {result.Result}");
                 history.Add(result.ToChatMessage());
             }
         }
@@ -93,7 +98,4 @@ public static class LlmCall
         }
         return (text.ToString(), calls.Build(), usage);
     }
-
-    private static string FormatArguments(FunctionCallContent call) =>
-        call.Arguments is null ? "" : string.Join(", ", call.Arguments.Select(a => $"{a.Key}={a.Value}"));
 }
