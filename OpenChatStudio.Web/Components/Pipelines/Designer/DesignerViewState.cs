@@ -1,0 +1,26 @@
+using OpenChatStudio.Core.Pipelines.Graph;
+
+namespace OpenChatStudio.Web.Components.Pipelines.Designer;
+
+/// <summary>What node widgets show beyond the node itself: the validator's problems by node id. Cascaded to the widgets.</summary>
+public sealed record DesignerViewState(IReadOnlyDictionary<string, IReadOnlyList<GraphError>> ErrorsByNode)
+{
+    public static DesignerViewState Empty { get; } = new(new Dictionary<string, IReadOnlyList<GraphError>>());
+
+    public static DesignerViewState From(IEnumerable<GraphError> errors) =>
+        new(errors.Where(e => e.NodeId is not null).GroupBy(e => e.NodeId!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<GraphError>)g.ToList(), StringComparer.Ordinal));
+
+    public IReadOnlyList<GraphError> For(string nodeId) => ErrorsByNode.TryGetValue(nodeId, out var list) ? list : [];
+
+    public static string CategoryColor(string category) => category switch
+    {
+        "Flow" => "#607d8b",
+        "LLM" => "#7e57c2",
+        "Routing" => "#ef6c00",
+        "Logic" => "#00897b",
+        "Text" => "#1e88e5",
+        "Actions" => "#43a047",
+        _ => "#8d6e63",
+    };
+}

@@ -1,0 +1,694 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Blazor.Diagrams;
+using Blazor.Diagrams.Core.Anchors;
+using Blazor.Diagrams.Core.Geometry;
+using Blazor.Diagrams.Core.Models;
+using Blazor.Diagrams.Core.Models.Base;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using MudBlazor;
+using OpenChatStudio.Core.Chatbots;
+using OpenChatStudio.Core.Pipelines.Graph;
+using OpenChatStudio.Core.Pipelines.Nodes;
+using OpenChatStudio.Core.Pipelines.Registry;
+using OpenChatStudio.Core.Providers;
+using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Web.Components.Pipelines.Designer;
+using OpenChatStudio.Web.Components.Pipelines.Diagram;
+
+namespace OpenChatStudio.Web.Components.Teams;
+
+/// <summary>
+/// The pipeline designer: palette, canvas (a view of the engine graph via <see cref="DesignerMapper"/>), generated inspector,
+/// validation on every change, undo/redo snapshots, copy/paste, autosave with optimistic concurrency, import/export.
+/// </summary>
+public partial class ChatbotDesigner
+{
+    public enum SaveState { Saved, Unsaved, Saving }
+
+    private const int MaxHistory = 50;
+    private static readonly TimeSpan CheckDelay = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan AutosaveDelay = TimeSpan.FromSeconds(2);
+
+    private readonly List<Snapshot> _history = [];
+    private int _historyIndex = -1;
+    private Snapshot? _saved;
+    private BlazorDiagram? _diagram;
+    private ChatbotDetails? _details;
+    private bool _loading = true;
+    private bool _notFound;
+    private int _revision;
+    private SaveState _saveState = SaveState.Saved;
+    private string? _saveError;
+    private IReadOnlyList<GraphError> _errors = [];
+    private DesignerViewState _viewState = DesignerViewState.Empty;
+    private PipelineNodeModel? _selected;
+    private string? _nameError;
+    private int _tab;
+    private IReadOnlyList<ProviderSummary> _providers = [];
+    private List<(GraphNode Node, NodePosition Position)> _clipboard = [];
+    private List<GraphEdge> _clipboardEdges = [];
+    private string? _dragType;
+    private long _changeVersion;
+    private long _autosaveVersion;
+    private bool _importOpen;
+    private string _importText = "";
+    private string? _importError;
+    private bool _exportOpen;
+    private string _exportJson = "";
+
+    private sealed record Snapshot(PipelineGraph Graph, Dictionary<string, NodePosition> Layout)
+    {
+        public bool Same(Snapshot? other) =>
+            other is not null && Graph.SameAs(other.Graph) && Layout.Count == other.Layout.Count &&
+            Layout.All(p => other.Layout.TryGetValue(p.Key, out var q) && q == p.Value);
+    }
+
+    [Parameter] public Guid ChatbotId { get; set; }
+
+    [Inject] private ChatbotService Chatbots { get; set; } = default!;
+
+    [Inject] private ProviderService ProviderService { get; set; } = default!;
+
+    [Inject] private NodeRegistry Registry { get; set; } = default!;
+
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    private bool ReadOnly => Access is null || !Access.Can(TeamPermission.EditPipelines);
+
+    private bool Blocked => _saveError is not null;
+
+    private bool CanUndo => !ReadOnly && _historyIndex > 0;
+
+    private bool CanRedo => !ReadOnly && _historyIndex < _history.Count - 1;
+
+    private string SettingsHref => $"/t/{TeamSlug}/chatbots/{ChatbotId}/settings";
+
+    private string SaveStateText => _saveState switch
+    {
+        SaveState.Saving => "Saving…",
+        SaveState.Unsaved => "Unsaved changes",
+        _ => "Saved",
+    };
+
+    private IReadOnlyDictionary<string, string> NodeNames =>
+        _diagram?.Nodes.OfType<PipelineNodeModel>().GroupBy(n => n.NodeId).ToDictionary(g => g.Key, g => g.First().Name) ?? new Dictionary<string, string>();
+
+    protected override async Task OnTeamLoadedAsync()
+    {
+        _providers = await ProviderService.ListAsync(Access!, PageToken);
+        await LoadAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        _loading = true;
+        _details = await Chatbots.GetAsync(Access!, ChatbotId, PageToken);
+        _notFound = _details is null;
+        _loading = false;
+        if (_details is null)
+        {
+            return;
+        }
+        _revision = _details.EditRevision;
+        _saveError = null;
+        _selected = null;
+        _diagram ??= CreateDiagram();
+        var layout = _details.Layout.Count > 0 ? _details.Layout : AutoLayout.Compute(_details.Pipeline);
+        Show(new Snapshot(_details.Pipeline, new Dictionary<string, NodePosition>(layout)));
+        _saved = Capture();
+        _history.Clear();
+        _history.Add(_saved);
+        _historyIndex = 0;
+        _saveState = SaveState.Saved;
+        Validate(_saved.Graph);
+    }
+
+    private BlazorDiagram CreateDiagram()
+    {
+        var diagram = DesignerMapper.CreateDiagram(ReadOnly);
+        diagram.Nodes.Added += node =>
+        {
+            node.Locked = ReadOnly;
+            if (node is MovableModel movable)
+            {
+                movable.Moved += _ => ScheduleCheck();
+            }
+            ScheduleCheck();
+        };
+        diagram.Nodes.Removed += node =>
+        {
+            if (ReferenceEquals(node, _selected))
+            {
+                _selected = null;
+            }
+            ScheduleCheck();
+        };
+        diagram.Links.Added += link =>
+        {
+            link.TargetAttached += _ => ScheduleCheck();
+            ScheduleCheck();
+        };
+        diagram.Links.Removed += _ => ScheduleCheck();
+        diagram.SelectionChanged += changed =>
+        {
+            var selected = diagram.Nodes.OfType<PipelineNodeModel>().FirstOrDefault(n => n.Selected);
+            if (!ReferenceEquals(selected, _selected))
+            {
+                _selected = selected;
+                _nameError = null;
+                if (selected is not null)
+                {
+                    _tab = 0;
+                }
+                _ = InvokeAsync(StateHasChanged);
+            }
+        };
+        diagram.KeyDown += e => _ = InvokeAsync(() => OnCanvasKeyAsync(e.Key, e.CtrlKey, e.ShiftKey));
+        return diagram;
+    }
+
+    private void Show(Snapshot snapshot)
+    {
+        DesignerMapper.ToDiagram(snapshot.Graph, snapshot.Layout, Registry, _diagram!);
+        foreach (var node in _diagram!.Nodes)
+        {
+            node.Locked = ReadOnly;
+        }
+    }
+
+    private Snapshot Capture()
+    {
+        var (graph, layout) = DesignerMapper.ToGraph(_diagram!);
+        return new Snapshot(graph, layout);
+    }
+
+    private void Validate(PipelineGraph graph)
+    {
+        _errors = new GraphValidator(Registry).Validate(graph);
+        _viewState = DesignerViewState.From(_errors);
+        if (_diagram is not null)
+        {
+            foreach (var node in _diagram.Nodes)
+            {
+                node.Refresh();
+            }
+        }
+    }
+
+    /// <summary>Debounced: after the canvas settles, take a snapshot; if it differs, record it for undo, validate and autosave.</summary>
+    private void ScheduleCheck()
+    {
+        var version = Interlocked.Increment(ref _changeVersion);
+        _ = Task.Delay(CheckDelay, PageToken).ContinueWith(t =>
+        {
+            if (!t.IsCanceled && version == Interlocked.Read(ref _changeVersion))
+            {
+                _ = InvokeAsync(CheckNow);
+            }
+        }, TaskScheduler.Default);
+    }
+
+    private void CheckNow()
+    {
+        if (_diagram is null || _historyIndex < 0)
+        {
+            return;
+        }
+        var snapshot = Capture();
+        if (snapshot.Same(_history[_historyIndex]))
+        {
+            return;
+        }
+        _history.RemoveRange(_historyIndex + 1, _history.Count - _historyIndex - 1);
+        _history.Add(snapshot);
+        if (_history.Count > MaxHistory)
+        {
+            _history.RemoveAt(0);
+        }
+        _historyIndex = _history.Count - 1;
+        AfterChange(snapshot);
+    }
+
+    private void AfterChange(Snapshot snapshot)
+    {
+        Validate(snapshot.Graph);
+        _saveState = snapshot.Same(_saved) ? SaveState.Saved : SaveState.Unsaved;
+        if (_saveState == SaveState.Unsaved)
+        {
+            ScheduleAutosave();
+        }
+        StateHasChanged();
+    }
+
+    private void ScheduleAutosave()
+    {
+        if (ReadOnly || Blocked)
+        {
+            return;
+        }
+        var version = Interlocked.Increment(ref _autosaveVersion);
+        _ = Task.Delay(AutosaveDelay, PageToken).ContinueWith(t =>
+        {
+            if (!t.IsCanceled && version == Interlocked.Read(ref _autosaveVersion))
+            {
+                _ = InvokeAsync(SaveAsync);
+            }
+        }, TaskScheduler.Default);
+    }
+
+    private async Task SaveAsync()
+    {
+        if (ReadOnly || Blocked || _diagram is null || _saveState == SaveState.Saving || Access is null)
+        {
+            return;
+        }
+        var snapshot = Capture();
+        if (snapshot.Same(_saved))
+        {
+            _saveState = SaveState.Saved;
+            return;
+        }
+        _saveState = SaveState.Saving;
+        StateHasChanged();
+        var result = await Chatbots.SavePipelineAsync(Access, ChatbotId, snapshot.Graph, snapshot.Layout, _revision, PageToken);
+        if (result.Succeeded)
+        {
+            _revision = result.Value;
+            _saved = snapshot;
+            Validate(snapshot.Graph);
+            if (_errors.Count > 0)
+            {
+                Snackbar.Add("Saved as a draft: the preview cannot run this pipeline until its problems are fixed.", Severity.Warning);
+            }
+        }
+        else
+        {
+            // Conflicts (and any other refusal) stop autosave; the user reloads. Never overwrite someone else's save.
+            _saveError = result.Error;
+        }
+        _saveState = Capture().Same(_saved) ? SaveState.Saved : SaveState.Unsaved;
+        StateHasChanged();
+    }
+
+    private async Task ReloadAsync()
+    {
+        if (_saveState != SaveState.Saved || _saveError is not null)
+        {
+            var confirmed = await Dialogs.ShowMessageBoxAsync("Reload the pipeline?",
+                "Your unsaved edits on this page will be discarded and replaced by the saved pipeline.", yesText: "Reload", cancelText: "Cancel");
+            if (confirmed != true)
+            {
+                return;
+            }
+        }
+        await LoadAsync();
+    }
+
+    // ---- Editing ---------------------------------------------------------------------------------------------------
+
+    private void Undo() => Restore(-1);
+
+    private void Redo() => Restore(1);
+
+    private void Restore(int delta)
+    {
+        var index = _historyIndex + delta;
+        if (ReadOnly || index < 0 || index >= _history.Count)
+        {
+            return;
+        }
+        _historyIndex = index;
+        var selectedId = _selected?.NodeId;
+        Show(_history[index]);
+        _selected = selectedId is null ? null : FindNode(selectedId);
+        if (_selected is not null)
+        {
+            _diagram!.SelectModel(_selected, true);
+        }
+        AfterChange(_history[index]);
+    }
+
+    private PipelineNodeModel? FindNode(string id) => _diagram?.Nodes.OfType<PipelineNodeModel>().FirstOrDefault(n => n.NodeId == id);
+
+    private void AddNode(string typeKey) => AddNodeAt(typeKey, null);
+
+    private PipelineNodeModel? AddNodeAt(string typeKey, Point? at)
+    {
+        if (ReadOnly || _diagram is null || Registry.Find(typeKey) is not { CanAdd: true } descriptor)
+        {
+            return null;
+        }
+        var name = UniqueName(SnakeName(descriptor.Label));
+        var node = new GraphNode(NewId(typeKey), typeKey, name, DesignerMapper.DefaultParams(descriptor));
+        var model = DesignerMapper.CreateNode(node, Snap(at ?? FreePosition()), Registry);
+        _diagram.Nodes.Add(model);
+        _diagram.SelectModel(model, true);
+        return model;
+    }
+
+    private async Task OnKeyDownAsync(KeyboardEventArgs e)
+    {
+        if ((e.CtrlKey || e.MetaKey) && e.Key is "s" or "S")
+        {
+            await SaveAsync();
+        }
+    }
+
+    private async Task OnCanvasKeyAsync(string key, bool ctrl, bool shift)
+    {
+        if (!ctrl)
+        {
+            return;
+        }
+        switch (key.ToLowerInvariant())
+        {
+            case "z" when shift:
+            case "y":
+                Redo();
+                break;
+            case "z":
+                Undo();
+                break;
+            case "c":
+                Copy();
+                break;
+            case "v":
+                Paste();
+                break;
+        }
+        await Task.CompletedTask;
+    }
+
+    private void Copy()
+    {
+        if (_diagram is null)
+        {
+            return;
+        }
+        var selected = _diagram.Nodes.OfType<PipelineNodeModel>().Where(n => n.Selected && DesignerMapper.CanDelete(n)).ToList();
+        if (selected.Count == 0)
+        {
+            return;
+        }
+        var (graph, layout) = DesignerMapper.ToGraph(_diagram);
+        var ids = selected.Select(n => n.NodeId).ToHashSet(StringComparer.Ordinal);
+        _clipboard = graph.Nodes.Where(n => ids.Contains(n.Id)).Select(n => (n, layout[n.Id])).ToList();
+        _clipboardEdges = graph.Edges.Where(e => ids.Contains(e.Source) && ids.Contains(e.Target)).ToList();
+        Snackbar.Add($"Copied {_clipboard.Count} node(s).", Severity.Info);
+    }
+
+    private void Paste()
+    {
+        if (ReadOnly || _diagram is null || _clipboard.Count == 0)
+        {
+            return;
+        }
+        var map = new Dictionary<string, PipelineNodeModel>(StringComparer.Ordinal);
+        _diagram.Batch(() =>
+        {
+            _diagram.UnselectAll();
+            foreach (var (node, position) in _clipboard)
+            {
+                var copy = new GraphNode(NewId(node.Type), node.Type, UniqueName($"{node.Name}_copy"), (JsonObject)node.Params.DeepClone());
+                var model = DesignerMapper.CreateNode(copy, Snap(new Point(position.X + 40, position.Y + 40)), Registry);
+                _diagram.Nodes.Add(model);
+                map[node.Id] = model;
+                _diagram.SelectModel(model, false);
+            }
+            foreach (var edge in _clipboardEdges)
+            {
+                if (map[edge.Source].FindOutput(edge.SourcePort) is { } output && map[edge.Target].InputPort is { } input)
+                {
+                    _diagram.Links.Add(new LinkModel(output, input));
+                }
+            }
+        });
+        // The next paste lands a little further away.
+        _clipboard = _clipboard.Select(c => (c.Node, new NodePosition(c.Position.X + 40, c.Position.Y + 40))).ToList();
+    }
+
+    private void RunAutoLayout()
+    {
+        if (ReadOnly || _diagram is null)
+        {
+            return;
+        }
+        var (graph, _) = DesignerMapper.ToGraph(_diagram);
+        var positions = AutoLayout.Compute(graph);
+        _diagram.Batch(() =>
+        {
+            foreach (var node in _diagram.Nodes.OfType<PipelineNodeModel>())
+            {
+                if (positions.TryGetValue(node.NodeId, out var p))
+                {
+                    node.SetPosition(p.X, p.Y);
+                }
+            }
+        });
+        ScheduleCheck();
+        ZoomToFit();
+    }
+
+    private void ZoomToFit() => _diagram?.ZoomToFit(40);
+
+    private void SelectNodeById(string nodeId)
+    {
+        if (FindNode(nodeId) is { } node)
+        {
+            _diagram!.SelectModel(node, true);
+            _selected = node;
+            _tab = 0;
+            StateHasChanged();
+        }
+    }
+
+    private void OnRename(string name)
+    {
+        if (_selected is null)
+        {
+            return;
+        }
+        name = name.Trim();
+        if (name.Length == 0)
+        {
+            _nameError = "Give the node a name.";
+            return;
+        }
+        if (_diagram!.Nodes.OfType<PipelineNodeModel>().Any(n => !ReferenceEquals(n, _selected) && n.Name == name))
+        {
+            _nameError = $"Another node is already named '{name}'.";
+            return;
+        }
+        _nameError = null;
+        _selected.Name = name;
+        _selected.Refresh();
+        ScheduleCheck();
+    }
+
+    private void OnParamsChanged(string field)
+    {
+        if (_selected is null || _diagram is null)
+        {
+            return;
+        }
+        var removed = DesignerMapper.SyncPorts(_selected, Registry);
+        if (removed.Count > 0)
+        {
+            _diagram.Links.Remove(removed);
+        }
+        _selected.Refresh();
+        _selected.RefreshAll();
+        ScheduleCheck();
+    }
+
+    private async Task<IReadOnlyList<string>> LoadModelsAsync(Guid providerId) =>
+        (await ProviderService.ModelsAsync(Access!, providerId, PageToken)).Select(m => m.Name).ToList();
+
+    // ---- Connections (keyboard/inspector alternative to dragging between ports) ------------------------------------
+
+    private IEnumerable<(TypedPortModel Port, List<(BaseLinkModel Link, PipelineNodeModel Target)> Links)> Connections(PipelineNodeModel node) =>
+        node.OutputPorts.OrderBy(p => p.Order).Select(port => (port, port.Links
+            .Select(l => (Link: l, Edge: DesignerMapper.ToEdge(l)))
+            .Where(x => x.Edge is not null && x.Edge.Source == node.NodeId && x.Edge.SourcePort == port.PortName)
+            .Select(x => (x.Link, FindNode(x.Edge!.Target)!)).ToList()));
+
+    private IEnumerable<PipelineNodeModel> ConnectableTargets(TypedPortModel output) =>
+        _diagram?.Nodes.OfType<PipelineNodeModel>().Where(n => n.InputPort is { } input && TypedPortModel.CanConnect(output, input)) ?? [];
+
+    private void Connect(TypedPortModel output, string? targetId)
+    {
+        if (ReadOnly || targetId is null || FindNode(targetId)?.InputPort is not { } input || !TypedPortModel.CanConnect(output, input))
+        {
+            return;
+        }
+        _diagram!.Links.Add(new LinkModel(output, input));
+    }
+
+    private void Disconnect(BaseLinkModel link)
+    {
+        if (!ReadOnly)
+        {
+            _diagram?.Links.Remove(link);
+        }
+    }
+
+    private void DeleteSelected()
+    {
+        if (ReadOnly || _selected is null || !DesignerMapper.CanDelete(_selected))
+        {
+            return;
+        }
+        _diagram!.Links.Remove(_selected.PortLinks.Concat(_selected.Links).Distinct().ToList());
+        _diagram.Nodes.Remove(_selected);
+        _selected = null;
+    }
+
+    // ---- Palette drag and drop --------------------------------------------------------------------------------------
+
+    private void OnPaletteDragStart(string typeKey) => _dragType = typeKey;
+
+    private void OnCanvasDrop(DragEventArgs e)
+    {
+        if (_dragType is null || _diagram?.Container is null)
+        {
+            return;
+        }
+        var point = _diagram.GetRelativeMousePoint(e.ClientX, e.ClientY);
+        AddNodeAt(_dragType, point);
+        _dragType = null;
+    }
+
+    // ---- Tabs (save before the preview runs) -----------------------------------------------------------------------
+
+    private async Task OnTabChanged(int index)
+    {
+        _tab = index;
+        if (index == 1 && _saveState != SaveState.Saved)
+        {
+            await SaveAsync();
+        }
+    }
+
+    // ---- Import / export -------------------------------------------------------------------------------------------
+
+    private void OpenExport()
+    {
+        var (graph, layout) = DesignerMapper.ToGraph(_diagram!);
+        _exportJson = ExportJson(graph, layout);
+        _exportOpen = true;
+    }
+
+    public static string ExportJson(PipelineGraph graph, IReadOnlyDictionary<string, NodePosition> layout) =>
+        new JsonObject
+        {
+            ["pipeline"] = JsonNode.Parse(graph.ToJson()),
+            ["layout"] = JsonSerializer.SerializeToNode(layout, PipelineGraph.JsonOptions),
+        }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
+    private string ExportHref => "data:application/json;charset=utf-8," + Uri.EscapeDataString(_exportJson);
+
+    private string ExportFileName => $"{(_details?.Name ?? "pipeline").Replace(' ', '-').ToLowerInvariant()}-pipeline.json";
+
+    private void OpenImport()
+    {
+        _importText = "";
+        _importError = null;
+        _importOpen = true;
+    }
+
+    /// <summary>Reads <c>{ "pipeline": …, "layout": … }</c> (as exported) or a bare pipeline graph.</summary>
+    public static (PipelineGraph Graph, Dictionary<string, NodePosition>? Layout) ParseImport(string text)
+    {
+        var root = JsonNode.Parse(text) ?? throw new JsonException("The JSON is empty.");
+        if (root is JsonObject obj && obj.TryGetPropertyValue("pipeline", out var pipeline) && pipeline is not null)
+        {
+            var layout = obj["layout"] is { } l ? l.Deserialize<Dictionary<string, NodePosition>>(PipelineGraph.JsonOptions) : null;
+            return (PipelineGraph.FromJson(pipeline.ToJsonString()), layout);
+        }
+        return (PipelineGraph.FromJson(text), null);
+    }
+
+    private void Import()
+    {
+        if (ReadOnly)
+        {
+            return;
+        }
+        try
+        {
+            var (graph, layout) = ParseImport(_importText);
+            var full = AutoLayout.Compute(graph);
+            foreach (var (id, position) in layout ?? [])
+            {
+                full[id] = position;
+            }
+            _selected = null;
+            Show(new Snapshot(graph, full));
+            _importOpen = false;
+            CheckNow();
+            var problems = new GraphValidator(Registry).Validate(graph);
+            Snackbar.Add(problems.Count == 0 ? "Pipeline imported." : $"Pipeline imported with {problems.Count} problem(s); see Problems.",
+                problems.Count == 0 ? Severity.Success : Severity.Warning);
+        }
+        catch (JsonException ex)
+        {
+            _importError = ex.Message;
+        }
+    }
+
+    // ---- Helpers ---------------------------------------------------------------------------------------------------
+
+    private static string NewId(string typeKey) => $"{SnakeName(typeKey)}-{Guid.NewGuid():N}"[..Math.Min(48, SnakeName(typeKey).Length + 9)];
+
+    private static string SnakeName(string label)
+    {
+        var chars = label.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray();
+        var text = string.Join('_', new string(chars).Split('_', StringSplitOptions.RemoveEmptyEntries));
+        return text.Length == 0 ? "node" : text;
+    }
+
+    private string UniqueName(string baseName)
+    {
+        var names = _diagram!.Nodes.OfType<PipelineNodeModel>().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        if (!names.Contains(baseName))
+        {
+            return baseName;
+        }
+        for (var i = 2; ; i++)
+        {
+            if (!names.Contains($"{baseName}_{i}"))
+            {
+                return $"{baseName}_{i}";
+            }
+        }
+    }
+
+    private static Point Snap(Point p) =>
+        new(Math.Round(p.X / DesignerMapper.GridSize) * DesignerMapper.GridSize, Math.Round(p.Y / DesignerMapper.GridSize) * DesignerMapper.GridSize);
+
+    /// <summary>The first grid cell (left to right, top to bottom) that no node's box overlaps.</summary>
+    private Point FreePosition()
+    {
+        const double w = 240, h = 140;
+        var boxes = _diagram!.Nodes.Select(n => new Rectangle(n.Position.X, n.Position.Y,
+            n.Position.X + Math.Max(n.Size?.Width ?? 200, 200), n.Position.Y + Math.Max(n.Size?.Height ?? 100, 100))).ToList();
+        for (var row = 0; row < 50; row++)
+        {
+            for (var col = 0; col < 8; col++)
+            {
+                var candidate = new Rectangle(80 + col * w, 60 + row * h, 80 + col * w + 200, 60 + row * h + 100);
+                if (!boxes.Any(b => b.Intersects(candidate)))
+                {
+                    return new Point(candidate.Left, candidate.Top);
+                }
+            }
+        }
+        return new Point(80, 60 + 50 * h);
+    }
+
+    private static bool IsStartOrEnd(PipelineNodeModel node) => node.TypeKey is StartNode.TypeKey or EndNode.TypeKey;
+}
