@@ -57,6 +57,7 @@ public static class CoreRegistration
         services.TryAddSingleton<ParticipantDataProtector>();
         services.TryAddSingleton<ChatRuntime>();
         services.TryAddSingleton<Chatbots.ChatbotService>();
+        services.TryAddSingleton<Chatbots.ResourceService>();
         return services;
     }
 
