@@ -58,6 +58,7 @@ public static class CoreRegistration
         services.TryAddSingleton<ChatRuntime>();
         services.TryAddSingleton<Chatbots.ChatbotService>();
         services.TryAddSingleton<SessionPlaygroundService>();
+        services.TryAddSingleton<Chatbots.ResourceService>();
         return services;
     }
 
