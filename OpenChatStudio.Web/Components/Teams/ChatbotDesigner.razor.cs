@@ -47,6 +47,7 @@ public partial class ChatbotDesigner
     private string? _nameError;
     private int _tab;
     private IReadOnlyList<ProviderSummary> _providers = [];
+    private IReadOnlyList<OpenChatStudio.Core.Chatbots.SourceMaterialDto> _sourceMaterials = [];
     private List<(GraphNode Node, NodePosition Position)> _clipboard = [];
     private List<GraphEdge> _clipboardEdges = [];
     private string? _dragType;
@@ -70,6 +71,8 @@ public partial class ChatbotDesigner
     [Inject] private ChatbotService Chatbots { get; set; } = default!;
 
     [Inject] private ProviderService ProviderService { get; set; } = default!;
+
+    [Inject] private OpenChatStudio.Core.Chatbots.ResourceService Resources { get; set; } = default!;
 
     [Inject] private NodeRegistry Registry { get; set; } = default!;
 
@@ -100,6 +103,7 @@ public partial class ChatbotDesigner
     protected override async Task OnTeamLoadedAsync()
     {
         _providers = await ProviderService.ListAsync(Access!, PageToken);
+        _sourceMaterials = await Resources.ListSourceMaterialsAsync(Access!, PageToken);
         await LoadAsync();
     }
 
