@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using OpenChatStudio.Core.Chatbots;
+using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Tests.TestSupport;
+using static Microsoft.Playwright.Assertions;
+
+namespace OpenChatStudio.Tests.E2E;
+
+/// <summary>axe-core in Chromium over the designer's panels, the preview and the sign-in page: no serious or critical violations.</summary>
+public class AccessibilityTests : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private readonly BrowserFixture _browser;
+    private readonly OcsAppFactory _app = new();
+    private Guid _chatbotId;
+
+    public AccessibilityTests(BrowserFixture browser) => _browser = browser;
+
+    public async Task InitializeAsync()
+    {
+        await ((IAsyncLifetime)_app).InitializeAsync();
+        var user = await _app.CreateUserAsync("a11y@example.test");
+        await _app.CreateTeamAsync(user.Id, "Lab");
+        var access = (await _app.Services.GetRequiredService<TeamService>().GetAccessAsync(user.Id, "lab", CancellationToken.None))!;
+        _chatbotId = (await _app.Services.GetRequiredService<ChatbotService>().CreateAsync(access, "A11y", ChatbotTemplates.SimpleAssistant, default)).Value!.Id;
+    }
+
+    public Task DisposeAsync() => ((IAsyncLifetime)_app).DisposeAsync();
+
+    private static async Task AssertNoSeriousViolationsAsync(IPage page, string? within = null)
+    {
+        var options = new AxeRunOptions { ResultTypes = [ResultType.Violations] };
+        var results = within is null ? await page.RunAxe(options) : await page.Locator(within).RunAxe(options);
+        var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(serious.Count == 0, string.Join("\n", serious.Select(v =>
+            $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}")));
+    }
+
+    [Fact]
+    public async Task SignInPage_HasNoSeriousViolations()
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(new Uri(_app.BaseAddress, "/account/login").ToString());
+        await AssertNoSeriousViolationsAsync(page);
+    }
+
+    [Fact]
+    public async Task DesignerPanelsAndPreview_HaveNoSeriousViolations()
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(new Uri(_app.BaseAddress, "/account/login").ToString());
+        await page.FillAsync("#email", "a11y@example.test");
+        await page.FillAsync("#password", "password-123");
+        await page.ClickAsync("button[type=submit]");
+        await Expect(page).ToHaveURLAsync(new Regex("/t/lab$"));
+        await page.GotoAsync(new Uri(_app.BaseAddress, $"/t/lab/chatbots/{_chatbotId}").ToString());
+        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Expect(page.GetByTestId("node-start")).ToBeVisibleAsync();
+
+        await page.Locator("[data-node-name=assistant] .ocs-node-title").ClickAsync();
+        await Expect(page.GetByTestId("node-inspector")).ToBeVisibleAsync();
+        await AssertNoSeriousViolationsAsync(page, "[data-testid=node-inspector]");
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Preview" }).ClickAsync();
+        await Expect(page.GetByTestId("chat-preview")).ToBeVisibleAsync();
+        await AssertNoSeriousViolationsAsync(page, "[data-testid=chat-preview]");
+    }
+}
