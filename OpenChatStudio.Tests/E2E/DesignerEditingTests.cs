@@ -1,0 +1,115 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using OpenChatStudio.Core.Chatbots;
+using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Tests.TestSupport;
+using static Microsoft.Playwright.Assertions;
+
+namespace OpenChatStudio.Tests.E2E;
+
+/// <summary>In Chromium: undo/redo, delete (Start protected), import with a bad and a good file, not-found, viewers read-only.</summary>
+public class DesignerEditingTests : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private readonly BrowserFixture _browser;
+    private readonly OcsAppFactory _app = new();
+    private TeamAccess _access = default!;
+    private Guid _chatbotId;
+
+    public DesignerEditingTests(BrowserFixture browser) => _browser = browser;
+
+    public async Task InitializeAsync()
+    {
+        await ((IAsyncLifetime)_app).InitializeAsync();
+        var user = await _app.CreateUserAsync("editor@example.test");
+        await _app.CreateTeamAsync(user.Id, "Lab");
+        _access = (await _app.Services.GetRequiredService<TeamService>().GetAccessAsync(user.Id, "lab", CancellationToken.None))!;
+        _chatbotId = (await Chatbots.CreateAsync(_access, "Editing", ChatbotTemplates.Blank, default)).Value!.Id;
+    }
+
+    public Task DisposeAsync() => ((IAsyncLifetime)_app).DisposeAsync();
+
+    private ChatbotService Chatbots => _app.Services.GetRequiredService<ChatbotService>();
+
+    private async Task<IPage> OpenAsync(string email, Guid chatbotId)
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(new Uri(_app.BaseAddress, "/account/login").ToString());
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", "password-123");
+        await page.ClickAsync("button[type=submit]");
+        await Expect(page).ToHaveURLAsync(new Regex("/t/lab$"));
+        await page.GotoAsync(new Uri(_app.BaseAddress, $"/t/lab/chatbots/{chatbotId}").ToString());
+        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        return page;
+    }
+
+    [Fact]
+    public async Task Designer_AddUndoRedoDelete_StartIsProtected()
+    {
+        var page = await OpenAsync("editor@example.test", _chatbotId);
+        await Expect(page.GetByTestId("node-start")).ToBeVisibleAsync();
+
+        await page.GetByTestId("palette-RenderTemplate").ClickAsync();
+        var template = page.Locator("[data-node-name^=render]");
+        await Expect(template).ToHaveCountAsync(1);
+        await page.GetByTestId("undo").ClickAsync();
+        await Expect(template).ToHaveCountAsync(0);
+        await page.GetByTestId("redo").ClickAsync();
+        await Expect(template).ToHaveCountAsync(1);
+
+        await template.Locator(".ocs-node-title").ClickAsync();
+        await page.GetByTestId("delete-node").ClickAsync();
+        await Expect(template).ToHaveCountAsync(0);
+
+        await page.Locator("[data-testid=node-start] .ocs-node-title").ClickAsync();
+        await Expect(page.GetByTestId("node-inspector")).ToHaveAttributeAsync("data-node-id", "start");
+        await Expect(page.GetByTestId("delete-node")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Designer_Import_BadJsonShowsError_GoodJsonReplacesPipeline_AndSaves()
+    {
+        var page = await OpenAsync("editor@example.test", _chatbotId);
+        await Expect(page.GetByTestId("node-start")).ToBeVisibleAsync();
+
+        await page.GetByTestId("import").ClickAsync();
+        await page.Locator("[data-testid=import-text] textarea, textarea[data-testid=import-text]").First.FillAsync("{\"nodes\": [");
+        await page.GetByTestId("import-confirm").ClickAsync();
+        await Expect(page.GetByTestId("import-error")).ToBeVisibleAsync();
+
+        var router = ChatbotTemplates.Find(ChatbotTemplates.RouterWithSpecialists)!.Build();
+        await page.Locator("[data-testid=import-text] textarea, textarea[data-testid=import-text]").First.FillAsync(router.ToJson());
+        await page.GetByTestId("import-confirm").ClickAsync();
+        await Expect(page.Locator("[data-node-name=router]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-node-name=sales]")).ToBeVisibleAsync();
+
+        await page.GetByTestId("save").ClickAsync();
+        await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved", new() { Timeout = 15_000 });
+        var stored = (await Chatbots.GetAsync(_access, _chatbotId, default))!;
+        Assert.True(stored.Pipeline.SameAs(router), stored.Pipeline.ToJson());
+    }
+
+    [Fact]
+    public async Task Designer_UnknownChatbot_ShowsNotFound()
+    {
+        var page = await OpenAsync("editor@example.test", Guid.NewGuid());
+        await Expect(page.GetByTestId("designer-not-found")).ToBeAttachedAsync();
+        await Expect(page.GetByText("Chatbot not found")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Designer_Viewer_SeesReadOnly_CannotDelete()
+    {
+        var viewer = await _app.CreateUserAsync("viewer@example.test");
+        var invitation = (await _app.Services.GetRequiredService<InvitationService>().CreateAsync(_access, null, TeamRole.Viewer, default)).Value!;
+        Assert.True((await _app.Services.GetRequiredService<InvitationService>().AcceptAsync(invitation.Token, viewer.Id, "viewer@example.test", default)).Succeeded);
+
+        var page = await OpenAsync("viewer@example.test", _chatbotId);
+
+        await Expect(page.GetByTestId("read-only")).ToBeVisibleAsync();
+        await page.Locator("[data-testid=node-end] .ocs-node-title").ClickAsync();
+        await Expect(page.GetByTestId("node-inspector")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("delete-node")).ToHaveCountAsync(0);
+    }
+}
