@@ -12,6 +12,8 @@ public abstract class BunitTestContext : IAsyncLifetime
 
     protected BunitTestContext()
     {
+        // Components here talk to a real database (PostgreSQL in CI, on a busy 2-core machine): allow real latency.
+        BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         Ctx.Services.AddMudServices(o =>
         {
