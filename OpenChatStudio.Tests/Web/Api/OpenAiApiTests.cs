@@ -12,6 +12,7 @@ using OpenChatStudio.Core.Chatbots;
 using OpenChatStudio.Core.Llm;
 using OpenChatStudio.Core.Teams;
 using OpenChatStudio.Tests.TestSupport;
+using OpenChatStudio.Tests.TestSupport.Pipelines;
 
 namespace OpenChatStudio.Tests.Web.Api;
 
@@ -175,6 +176,27 @@ public class OpenAiApiTests : IClassFixture<OcsAppFactory>
 
         await ProblemAsync(await _app.NewClient().SendAsync(Post(s.PublicId, s.Key)), HttpStatusCode.NotFound);
         await ProblemAsync(await _app.NewClient().SendAsync(Post(Guid.NewGuid(), s.Key)), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task ChatCompletions_ProviderFailure_Is502WithRuntimeMessage_NotA500()
+    {
+        var s = await SetupAsync();
+        var graph = PipelineGraphBuilder.WithStartAndEnd()
+            .Node("llm", "LLMResponseWithPrompt", new { llm_provider_id = Guid.NewGuid(), llm_model = "m", prompt = "p", history_type = "global" })
+            .Connect("start -> llm", "llm -> end").Build();
+        var broken = new Chatbot(s.Admin.TeamId, "Broken", graph);
+        await using (var db = await _app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(s.Admin.TeamId, CancellationToken.None))
+        {
+            db.Chatbots.Add(broken);
+            await db.SaveChangesAsync();
+        }
+
+        var plain = await ProblemAsync(await _app.NewClient().SendAsync(Post(broken.PublicId, s.Key)), HttpStatusCode.BadGateway);
+        var streamed = await ProblemAsync(await _app.NewClient().SendAsync(Post(broken.PublicId, s.Key, Body(stream: true))), HttpStatusCode.BadGateway);
+
+        Assert.False(string.IsNullOrWhiteSpace(plain.GetProperty("detail").GetString()));
+        Assert.Equal(plain.GetProperty("title").GetString(), streamed.GetProperty("title").GetString());
     }
 
     [Fact]
