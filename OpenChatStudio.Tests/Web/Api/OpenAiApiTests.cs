@@ -123,6 +123,24 @@ public class OpenAiApiTests : IClassFixture<OcsAppFactory>
     }
 
     [Fact]
+    public async Task ChatCompletions_SignedInCookieWithoutKey_Is401()
+    {
+        var email = $"cookie-{Guid.NewGuid():N}@example.test";
+        var user = await _app.CreateUserAsync(email);
+        var team = await _app.CreateTeamAsync(user.Id, "Cookie team");
+        var access = (await _app.Services.GetRequiredService<TeamService>().GetAccessAsync(user.Id, team.Slug, CancellationToken.None))!;
+        var bot = (await _app.Services.GetRequiredService<ChatbotService>()
+            .CreateAsync(access, "Cookie bot", ChatbotTemplates.SimpleAssistant, CancellationToken.None)).Value!;
+        var client = _app.NewClient();
+        await SsrForms.SignInAsync(client, email, "password-123");
+
+        var problem = await ProblemAsync(await client.SendAsync(Post(bot.PublicId, bearer: null)), HttpStatusCode.Unauthorized);
+
+        Assert.Equal("Missing API key: send X-api-key or Authorization: Bearer", problem.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/teams")).StatusCode);
+    }
+
+    [Fact]
     public async Task ChatCompletions_WrongKey_Is401WithMessage()
     {
         var s = await SetupAsync();
@@ -197,6 +215,16 @@ public class OpenAiApiTests : IClassFixture<OcsAppFactory>
 
         Assert.False(string.IsNullOrWhiteSpace(plain.GetProperty("detail").GetString()));
         Assert.Equal(plain.GetProperty("title").GetString(), streamed.GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_ListsChatCompletions_WithTagAndSummary()
+    {
+        var doc = await _app.NewClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var post = doc.GetProperty("paths").GetProperty("/api/openai/{chatbotId}/chat/completions").GetProperty("post");
+        Assert.Equal("OpenAI-compatible", post.GetProperty("tags")[0].GetString());
+        Assert.Contains("OpenAI", post.GetProperty("summary").GetString());
     }
 
     [Fact]
