@@ -28,7 +28,15 @@ public static class CoreRegistration
             .AddPipelines()
             .AddLlm(configuration)
             .AddProviders()
-            .AddChat();
+            .AddChat()
+            .AddApiKeys();
+    }
+
+    /// <summary>Team API keys: creation, revocation and authentication of presented keys.</summary>
+    public static IServiceCollection AddApiKeys(this IServiceCollection services)
+    {
+        services.TryAddSingleton<ApiKeys.ApiKeyService>();
+        return services;
     }
 
     /// <summary>The node registry (every [PipelineNode] in Core plus any IPipelineNode other features register) and templates.</summary>

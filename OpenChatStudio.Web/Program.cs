@@ -43,6 +43,7 @@ app.MapScalarApiReference();
 app.MapAccountEndpoints();
 app.MapTeamsApi();
 app.MapPipelinesApi();
+app.MapOpenAiApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

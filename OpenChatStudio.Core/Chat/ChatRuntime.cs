@@ -106,6 +106,29 @@ public sealed partial class ChatRuntime(
                 : new ChatTurn(sessionId, null, null, "There is no unanswered message to retry.");
         });
 
+    /// <summary>
+    /// Stores earlier messages (e.g. the conversation an API client sends) as transcript rows after any message of the
+    /// session, without running the pipeline, so the next turn sees them as history.
+    /// </summary>
+    public Task ImportHistoryAsync(Guid teamId, Guid sessionId, IEnumerable<(MessageRole Role, string Content)> messages, CancellationToken ct)
+    {
+        var list = messages.ToList();
+        return queue.EnqueueAsync(sessionId, async () =>
+        {
+            await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+            var session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
+                ?? throw new KeyNotFoundException("No such session in this team.");
+            var sequence = await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0;
+            foreach (var (role, content) in list)
+            {
+                db.ChatMessages.Add(new ChatMessage(teamId, sessionId, ++sequence, role, content));
+            }
+            session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(ct);
+            return list.Count;
+        });
+    }
+
     public async Task<IReadOnlyList<TranscriptMessage>> GetTranscriptAsync(Guid teamId, Guid sessionId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);

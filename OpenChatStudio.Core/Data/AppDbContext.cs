@@ -61,6 +61,8 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<Providers.CustomModel> CustomModels => Set<Providers.CustomModel>();
 
+    public DbSet<ApiKeys.ApiKey> ApiKeys => Set<ApiKeys.ApiKey>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -1,4 +1,5 @@
 using OpenChatStudio.Core.Accounts;
+using OpenChatStudio.Core.ApiKeys;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Teams;
 
@@ -18,6 +19,9 @@ public static class AdminCli
               when no such slug exists (the user becomes its Admin).
           list-users
               Lists every account with its teams and roles.
+          create-api-key --team <slug> --name <name> [--write]
+              Creates a team API key and prints it once (it cannot be shown again). Keys are read-only unless --write
+              is given; chatting through the OpenAI-compatible endpoint needs --write.
         """;
 
     public static bool IsAdminCommand(string[] args) => args.Length > 0 && args[0] == "admin";
@@ -45,6 +49,8 @@ public static class AdminCli
         {
             case "create-user":
                 return await CreateUserAsync(scope.ServiceProvider, accounts, options, stdout, stderr, ct);
+            case "create-api-key":
+                return await CreateApiKeyAsync(scope.ServiceProvider, options, stdout, stderr, ct);
             case "list-users":
                 foreach (var u in await accounts.ListUsersAsync(ct))
                 {
@@ -98,6 +104,28 @@ public static class AdminCli
         return 0;
     }
 
+    private static async Task<int> CreateApiKeyAsync(
+        IServiceProvider sp, Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        if (!o.TryGetValue("team", out var team) || string.IsNullOrWhiteSpace(team) ||
+            !o.TryGetValue("name", out var name) || string.IsNullOrWhiteSpace(name))
+        {
+            await stderr.WriteLineAsync("error: create-api-key needs --team <slug> and --name <name>.");
+            return 2;
+        }
+        var readOnly = !o.ContainsKey("write");
+        var created = await sp.GetRequiredService<ApiKeyService>().CreateForTeamSlugAsync(team, name, readOnly, ct);
+        if (!created.Succeeded)
+        {
+            await stderr.WriteLineAsync($"error: {created.Error}");
+            return 1;
+        }
+        await stdout.WriteLineAsync($"Created {(readOnly ? "read-only" : "read-write")} API key '{created.Value!.Info.Name}' for team '{team}'.");
+        await stdout.WriteLineAsync("Copy it now; it will not be shown again:");
+        await stdout.WriteLineAsync(created.Value.Key);
+        return 0;
+    }
+
     private static bool TryParseOptions(string[] args, out Dictionary<string, string?> options, out string? error)
     {
         options = new(StringComparer.OrdinalIgnoreCase);
@@ -110,7 +138,7 @@ public static class AdminCli
                 return false;
             }
             var name = args[i][2..];
-            if (name == "system-admin")
+            if (name is "system-admin" or "write")
             {
                 options[name] = "true";
                 continue;

@@ -9,6 +9,7 @@ using MudBlazor;
 using MudBlazor.Services;
 using OpenChatStudio.Core.Accounts;
 using OpenChatStudio.Core.Data;
+using OpenChatStudio.Web.ApiAuth;
 using OpenChatStudio.Web.Teams;
 
 namespace OpenChatStudio.Web.Hosting;
@@ -40,6 +41,7 @@ public static class WebRegistration
                 o.DefaultScheme = IdentityConstants.ApplicationScheme;
                 o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
+            .AddApiKeyAuthentication()
             .AddIdentityCookies(cookies => cookies.ApplicationCookie!.Configure(ConfigureCookie));
 
         services.AddIdentityCore<AppUser>(o =>

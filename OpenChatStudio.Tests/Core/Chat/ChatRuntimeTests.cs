@@ -52,6 +52,22 @@ public class ChatRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ImportHistory_StoresMessagesInOrder_AndTheNextTurnSeesThemAsHistory()
+    {
+        _llm.Reply("you are Ada");
+        var (_, session, _) = await StartAsync(PipelineGraphBuilder.WithStartAndEnd().Node("llm", "LLMResponseWithPrompt", Llm()).Connect("start -> llm", "llm -> end").Build());
+
+        await Runtime.ImportHistoryAsync(_team.Id, session, [(MessageRole.Human, "I am Ada"), (MessageRole.Ai, "Hello Ada")], default);
+        var turn = await Runtime.SendAsync(_team.Id, session, "Who am I?", null, default);
+
+        Assert.Equal("you are Ada", turn.Reply!.Content);
+        Assert.Equal(["I am Ada", "Hello Ada", "Who am I?"], _llm.Requests[0].History.Skip(1).Select(m => m.Content));
+        var transcript = await Runtime.GetTranscriptAsync(_team.Id, session, default);
+        Assert.Equal([(MessageRole.Human, "I am Ada", 1), (MessageRole.Ai, "Hello Ada", 2), (MessageRole.Human, "Who am I?", 3), (MessageRole.Ai, "you are Ada", 4)],
+            transcript.Select(m => (m.Role, m.Content, m.Sequence)));
+    }
+
+    [Fact]
     public async Task Send_StoresBothMessages_TraceAndUsage_AndHistoryFeedsNextTurn()
     {
         _llm.Reply("first answer", "second answer");

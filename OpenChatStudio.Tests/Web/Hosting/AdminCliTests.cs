@@ -1,4 +1,9 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenChatStudio.Core;
+using OpenChatStudio.Core.ApiKeys;
+using OpenChatStudio.Core.Data;
 using OpenChatStudio.Tests.Core.Teams;
 using OpenChatStudio.Tests.TestSupport;
 
@@ -56,7 +61,28 @@ public class AdminCliTests : IAsyncLifetime
         Assert.Contains("ops-crew (Viewer)", list.Out);
     }
 
+    [Fact]
+    public async Task CreateApiKey_ForTeam_PrintsKeyOnce_ThatAuthenticates()
+    {
+        var user = await RunAsync("create-user", "--email", "keys@example.test", "--password", "long-enough-pw", "--team", "Key Team");
+        Assert.True(user.Exit == 0, user.Err);
+
+        var created = await RunAsync("create-api-key", "--team", "key-team", "--name", "CI", "--write");
+
+        Assert.True(created.Exit == 0, created.Err);
+        Assert.Contains("read-write", created.Out);
+        var key = Assert.Single(created.Out.Split('\n', StringSplitOptions.TrimEntries), l => l.StartsWith("ocs_", StringComparison.Ordinal));
+        var config = new ConfigurationBuilder().AddInMemoryCollection(_db.Settings).Build();
+        await using var services = new ServiceCollection().AddSingleton(TimeProvider.System)
+            .AddData(config, Path.GetTempPath()).AddApiKeys().BuildServiceProvider();
+        var identity = await services.GetRequiredService<ApiKeyService>().AuthenticateAsync(key, CancellationToken.None);
+        Assert.NotNull(identity);
+        Assert.False(identity.ReadOnly);
+    }
+
     [Theory]
+    [InlineData(2, "create-api-key --team key-team", "needs --team <slug> and --name <name>")]
+    [InlineData(1, "create-api-key --team no-such-team --name CI", "No team with slug 'no-such-team'")]
     [InlineData(2, "create-user --email a@example.test", "needs --email and --password")]
     [InlineData(2, "create-user --email a@example.test --password long-enough-pw --role Owner", "unknown role")]
     [InlineData(1, "create-user --email not-an-email --password long-enough-pw", "valid email")]
