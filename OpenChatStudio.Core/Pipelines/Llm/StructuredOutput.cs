@@ -9,7 +9,8 @@ namespace OpenChatStudio.Core.Pipelines.Llm;
 /// </summary>
 public static class StructuredOutput
 {
-    public const string Marker = "Respond with only a JSON object that matches this JSON schema:";
+    /// <summary>The same sentence the offline model recognises (one definition, so the two cannot drift).</summary>
+    public const string Marker = OpenChatStudio.Core.Llm.OfflineModel.JsonSchemaMarker;
 
     public static string Instruction(JsonObject schema) => $"{Marker}\n{schema.ToJsonString()}";
 
