@@ -65,6 +65,7 @@ public static class CoreRegistration
         services.TryAddSingleton<ParticipantDataProtector>();
         services.TryAddSingleton<ChatRuntime>();
         services.TryAddSingleton<Chatbots.ChatbotService>();
+        services.TryAddSingleton<Versions.VersionService>();
         services.TryAddSingleton<SessionPlaygroundService>();
         services.TryAddSingleton<Chatbots.ResourceService>();
         return services;

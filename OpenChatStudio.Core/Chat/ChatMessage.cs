@@ -26,6 +26,9 @@ public sealed class ChatMessage : ITeamOwned
 
     public bool Hidden { get; private set; }
 
+    /// <summary>For bot messages: the chatbot version that produced it (null: the working version).</summary>
+    public int? VersionNumber { get; set; }
+
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
 
     private ChatMessage()

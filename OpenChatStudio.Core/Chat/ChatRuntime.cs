@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using OpenChatStudio.Core.Chatbots;
+using OpenChatStudio.Core.Common;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Email;
 using OpenChatStudio.Core.Llm;
@@ -13,6 +14,7 @@ using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Pipelines.Registry;
 using OpenChatStudio.Core.Pipelines.Templates;
 using OpenChatStudio.Core.Scheduling;
+using OpenChatStudio.Core.Versions;
 
 namespace OpenChatStudio.Core.Chat;
 
@@ -32,11 +34,13 @@ public sealed partial class ChatRuntime(
     ParticipantDataProtector protector,
     SessionWorkQueue queue,
     PipelineCache cache,
+    IEnumerable<IChatEventSink> sinks,
     ILogger<ChatRuntime> logger)
 {
     public const string ResetCommand = "/reset";
 
     private static readonly JsonSerializerOptions TraceJson = new(JsonSerializerDefaults.Web);
+    private readonly IChatEventSink[] _sinks = sinks.ToArray();
 
     public async Task<Participant> GetOrCreateParticipantAsync(Guid teamId, string platform, string identifier, string? name, Guid? userId, CancellationToken ct)
     {
@@ -61,12 +65,17 @@ public sealed partial class ChatRuntime(
         }
     }
 
-    /// <summary>Starts a session; when the chatbot has a seed message, the bot's reply to it is the first message.</summary>
+    /// <summary>
+    /// Starts a session on <paramref name="version"/> (default: the working version); when that version has a seed message,
+    /// the bot's reply to it is the first message. Throws <see cref="ChatbotUnavailableException"/> when the version cannot
+    /// be served (e.g. nothing published yet).
+    /// </summary>
     public async Task<SessionStart> StartSessionAsync(Guid teamId, Guid chatbotId, Guid participantId, string platform,
-        Func<string, ValueTask>? onToken, CancellationToken ct)
+        Func<string, ValueTask>? onToken, CancellationToken ct, VersionChoice version = default)
     {
         string? seed;
         ChatSession session;
+        bool firstSession;
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
             var chatbot = await db.Chatbots.FirstOrDefaultAsync(c => c.Id == chatbotId, ct)
@@ -75,12 +84,23 @@ public sealed partial class ChatRuntime(
             {
                 throw new KeyNotFoundException("No such participant in this team.");
             }
-            seed = chatbot.SeedMessage;
-            session = new ChatSession(teamId, chatbotId, participantId, platform) { LastActivityAt = clock.GetUtcNow().UtcDateTime };
+            var snapshot = await VersionService.ResolveAsync(db, chatbot, version, ct);
+            if (!snapshot.Succeeded)
+            {
+                throw new ChatbotUnavailableException(snapshot.Error!);
+            }
+            seed = snapshot.Value!.SeedMessage;
+            firstSession = !await db.ChatSessions.AnyAsync(s => s.ChatbotId == chatbotId && s.ParticipantId == participantId, ct);
+            session = new ChatSession(teamId, chatbotId, participantId, platform, version) { LastActivityAt = clock.GetUtcNow().UtcDateTime };
             db.ChatSessions.Add(session);
             await db.SaveChangesAsync(ct);
         }
         LogSessionStarted(session.Id, chatbotId, platform);
+        if (firstSession)
+        {
+            await PublishAsync(new ChatEvent(ChatEventKind.ParticipantJoined, teamId, chatbotId, session.Id, participantId, platform, session.CreatedAt), ct);
+        }
+        await PublishAsync(new ChatEvent(ChatEventKind.SessionStarted, teamId, chatbotId, session.Id, participantId, platform, session.CreatedAt), ct);
         ChatTurn? seedTurn = null;
         if (!string.IsNullOrWhiteSpace(seed))
         {
@@ -147,17 +167,49 @@ public sealed partial class ChatRuntime(
         return json is null ? [] : JsonSerializer.Deserialize<List<NodeTrace>>(json, TraceJson) ?? [];
     }
 
-    private async Task<ChatTurn> ResetAsync(Guid teamId, Guid sessionId, Func<string, ValueTask>? onToken, CancellationToken ct)
+    /// <summary>
+    /// Ends a session (reason: user, bot, api, event, manual, reset…) and publishes <see cref="ChatEventKind.SessionEnded"/>.
+    /// Ending an ended session changes nothing.
+    /// </summary>
+    public async Task<ChatSession> EndSessionAsync(Guid teamId, Guid sessionId, string reason, CancellationToken ct)
     {
-        ChatSession old;
+        ChatSession session;
+        bool changed;
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
-            old = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
+            session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
                 ?? throw new KeyNotFoundException("No such session in this team.");
-            old.End("reset", clock.GetUtcNow().UtcDateTime);
+            changed = !session.IsEnded;
+            session.End(reason, clock.GetUtcNow().UtcDateTime);
             await db.SaveChangesAsync(ct);
         }
-        var started = await StartSessionAsync(teamId, old.ChatbotId, old.ParticipantId, old.Platform, onToken, ct);
+        if (changed)
+        {
+            await PublishAsync(new ChatEvent(ChatEventKind.SessionEnded, teamId, session.ChatbotId, sessionId, session.ParticipantId,
+                session.Platform, session.EndedAt!.Value, EndReason: reason), ct);
+        }
+        return session;
+    }
+
+    private async Task PublishAsync(ChatEvent chatEvent, CancellationToken ct)
+    {
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                await sink.OnChatEventAsync(chatEvent, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSinkFailed(ex, sink.GetType().Name, chatEvent.Kind, chatEvent.SessionId);
+            }
+        }
+    }
+
+    private async Task<ChatTurn> ResetAsync(Guid teamId, Guid sessionId, Func<string, ValueTask>? onToken, CancellationToken ct)
+    {
+        var old = await EndSessionAsync(teamId, sessionId, "reset", ct);
+        var started = await StartSessionAsync(teamId, old.ChatbotId, old.ParticipantId, old.Platform, onToken, ct, old.Version);
         return new ChatTurn(sessionId, null, started.Seed?.Reply, started.Seed?.Error, SessionEnded: true, NewSessionId: started.SessionId);
     }
 
@@ -170,6 +222,7 @@ public sealed partial class ChatRuntime(
         Participant participant;
         ChatMessage human;
         ParticipantData? dataRow;
+        Result<ChatbotSnapshot> snapshot;
 
         // 1. Store the human message first: whatever happens next, it is not lost.
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
@@ -183,6 +236,7 @@ public sealed partial class ChatRuntime(
             chatbot = await db.Chatbots.SingleAsync(c => c.Id == session.ChatbotId, ct);
             participant = await db.Participants.SingleAsync(p => p.Id == session.ParticipantId, ct);
             dataRow = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participant.Id && d.ChatbotId == chatbot.Id, ct);
+            snapshot = await VersionService.ResolveAsync(db, chatbot, session.Version, ct);
             if (retryOf is null)
             {
                 var sequence = (await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0) + 1;
@@ -196,6 +250,16 @@ public sealed partial class ChatRuntime(
                 human = retryOf;
             }
         }
+        if (retryOf is null && !hidden)
+        {
+            await PublishAsync(new ChatEvent(ChatEventKind.HumanMessage, teamId, chatbot.Id, sessionId, participant.Id, session.Platform,
+                human.CreatedAt, human.Id), ct);
+        }
+        if (!snapshot.Succeeded)
+        {
+            return new ChatTurn(sessionId, human.Id, null, snapshot.Error);
+        }
+        var bot = snapshot.Value!;
 
         // 2. Run the pipeline.
         var participantData = dataRow is null ? new JsonObject() : protector.Unprotect(dataRow.ProtectedData);
@@ -209,7 +273,7 @@ public sealed partial class ChatRuntime(
         string? error;
         try
         {
-            var compiled = cache.GetOrCompile(chatbot.Id, chatbot.UpdatedAt, chatbot.PipelineJson, executor);
+            var compiled = cache.GetOrCompile(bot.CacheKey.Id, bot.CacheKey.Revision, bot.PipelineJson, executor);
             result = await executor.RunAsync(compiled, state, context, onToken, ct);
             error = result.Error;
         }
@@ -257,6 +321,7 @@ public sealed partial class ChatRuntime(
             {
                 TagsJson = new JsonArray(tags).ToJsonString(),
                 MetadataJson = new JsonObject { ["trace_id"] = trace.Id.ToString(), ["aborted"] = result.Aborted }.ToJsonString(),
+                VersionNumber = bot.VersionNumber,
             };
             db.ChatMessages.Add(ai);
             trace.OutputMessageId = ai.Id;
@@ -284,9 +349,16 @@ public sealed partial class ChatRuntime(
             var ended = result.State.HasIntent(PipelineRunState.EndSessionIntent);
             if (ended)
             {
-                tracked.End("ended_by_bot", clock.GetUtcNow().UtcDateTime);
+                tracked.End("bot", clock.GetUtcNow().UtcDateTime);
             }
             await db.SaveChangesAsync(ct);
+            await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, chatbot.Id, sessionId, participant.Id, session.Platform,
+                ai.CreatedAt, ai.Id), ct);
+            if (ended)
+            {
+                await PublishAsync(new ChatEvent(ChatEventKind.SessionEnded, teamId, chatbot.Id, sessionId, participant.Id, session.Platform,
+                    tracked.EndedAt!.Value, EndReason: "bot"), ct);
+            }
             return new ChatTurn(sessionId, human.Id,
                 new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, result.State.MessageTags.Select(t => t.Tag).ToList()),
                 null, SessionEnded: ended);
@@ -295,6 +367,9 @@ public sealed partial class ChatRuntime(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} started for chatbot {ChatbotId} on {Platform}")]
     private partial void LogSessionStarted(Guid sessionId, Guid chatbotId, string platform);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chat event sink {Sink} failed on {Kind} in session {SessionId}")]
+    private partial void LogSinkFailed(Exception ex, string sink, ChatEventKind kind, Guid sessionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run failed in session {SessionId} at node {NodeId}: {Error}")]
     private partial void LogRunFailed(Guid sessionId, string? nodeId, string? error);

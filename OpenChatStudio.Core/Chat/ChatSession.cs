@@ -24,6 +24,14 @@ public sealed class ChatSession : ITeamOwned
     /// <summary>Session tags (JSON array of strings).</summary>
     public string TagsJson { get; set; } = "[]";
 
+    /// <summary>Which chatbot version the session talks to (working for the preview, published for public surfaces).</summary>
+    public Versions.VersionSelection VersionSelection { get; private set; }
+
+    /// <summary>The version number when <see cref="VersionSelection"/> is Specific.</summary>
+    public int? PinnedVersionNumber { get; private set; }
+
+    public Versions.VersionChoice Version => new(VersionSelection, PinnedVersionNumber);
+
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
 
     public DateTime? LastActivityAt { get; set; }
@@ -36,8 +44,10 @@ public sealed class ChatSession : ITeamOwned
     {
     }
 
-    public ChatSession(Guid teamId, Guid chatbotId, Guid participantId, string platform)
+    public ChatSession(Guid teamId, Guid chatbotId, Guid participantId, string platform, Versions.VersionChoice version = default)
     {
+        VersionSelection = version.Selection;
+        PinnedVersionNumber = version.Selection == Versions.VersionSelection.Specific ? version.Number : null;
         TeamId = teamId;
         ChatbotId = chatbotId;
         ParticipantId = participantId;

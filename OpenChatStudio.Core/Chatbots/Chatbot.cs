@@ -37,6 +37,9 @@ public sealed class Chatbot : ITeamOwned
 
     public Guid? ConsentFormId { get; set; }
 
+    /// <summary>Event triggers (static and timeout) with their actions, as JSON; copied into every version.</summary>
+    public string TriggersJson { get; set; } = "[]";
+
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
 
     public DateTime UpdatedAt { get; private set; } = DateTime.UtcNow;

@@ -37,6 +37,8 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<Chatbots.Chatbot> Chatbots => Set<Chatbots.Chatbot>();
 
+    public DbSet<Versions.ChatbotVersion> ChatbotVersions => Set<Versions.ChatbotVersion>();
+
     public DbSet<Chatbots.SourceMaterial> SourceMaterials => Set<Chatbots.SourceMaterial>();
 
     public DbSet<Chatbots.ConsentForm> ConsentForms => Set<Chatbots.ConsentForm>();

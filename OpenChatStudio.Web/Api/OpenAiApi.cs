@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Versions;
 using OpenChatStudio.Web.ApiAuth;
 
 namespace OpenChatStudio.Web.Api;
@@ -68,7 +69,7 @@ public static class OpenAiApi
         }
 
         var participant = await runtime.GetOrCreateParticipantAsync(key.TeamId, Platform, $"api-key:{key.KeyId}", null, null, ct);
-        var started = await runtime.StartSessionAsync(key.TeamId, internalId, participant.Id, Platform, onToken: null, ct);
+        var started = await runtime.StartSessionAsync(key.TeamId, internalId, participant.Id, Platform, onToken: null, ct, VersionChoice.PublishedOrWorking);
         if (request.History.Count > 0)
         {
             await runtime.ImportHistoryAsync(key.TeamId, started.SessionId, request.History, ct);

@@ -335,6 +335,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.Property<Guid>("TeamId")
                         .HasColumnType("uuid");
 
+                    b.Property<int?>("VersionNumber")
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
                     b.HasIndex("TeamId");
@@ -370,6 +373,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.Property<Guid>("ParticipantId")
                         .HasColumnType("uuid");
 
+                    b.Property<int?>("PinnedVersionNumber")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Platform")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -390,6 +396,11 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.Property<Guid>("TeamId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("VersionSelection")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
 
                     b.HasKey("Id");
 
@@ -594,6 +605,10 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.Property<Guid>("TeamId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("TriggersJson")
+                        .IsRequired()
+                        .HasColumnType("text");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1027,6 +1042,89 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("team_memberships", (string)null);
+                });
+
+            modelBuilder.Entity("OpenChatStudio.Core.Versions.ChatbotVersion", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ChatbotDescription")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Guid>("ChatbotId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ConsentFormId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedByName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<Guid?>("CreatedByUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<bool>("FileUploadsEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsPublished")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("LayoutJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ParticipantAllowlistJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("PipelineJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("SeedMessage")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("TriggersJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChatbotId", "Number")
+                        .IsUnique();
+
+                    b.HasIndex("TeamId", "ChatbotId", "IsPublished");
+
+                    b.ToTable("chatbot_versions", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>

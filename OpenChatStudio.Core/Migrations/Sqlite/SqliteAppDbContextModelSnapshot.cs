@@ -324,6 +324,9 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                     b.Property<Guid>("TeamId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("VersionNumber")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("TeamId");
@@ -359,6 +362,9 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                     b.Property<Guid>("ParticipantId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("PinnedVersionNumber")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Platform")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -378,6 +384,11 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VersionSelection")
+                        .IsRequired()
+                        .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
@@ -580,6 +591,10 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TriggersJson")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("UpdatedAt")
@@ -1014,6 +1029,89 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("team_memberships", (string)null);
+                });
+
+            modelBuilder.Entity("OpenChatStudio.Core.Versions.ChatbotVersion", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ChatbotDescription")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ChatbotId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ConsentFormId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedByName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("CreatedByUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("FileUploadsEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsArchived")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsPublished")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LayoutJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ParticipantAllowlistJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PipelineJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SeedMessage")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TriggersJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChatbotId", "Number")
+                        .IsUnique();
+
+                    b.HasIndex("TeamId", "ChatbotId", "IsPublished");
+
+                    b.ToTable("chatbot_versions", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>

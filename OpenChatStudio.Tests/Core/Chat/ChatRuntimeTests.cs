@@ -195,7 +195,7 @@ public class ChatRuntimeTests : IAsyncLifetime
         await using var db = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_team.Id, default);
         var s = await db.ChatSessions.SingleAsync(x => x.Id == session);
         Assert.Equal(SessionStatus.PendingReview, s.Status);
-        Assert.Equal("ended_by_bot", s.EndReason);
+        Assert.Equal("bot", s.EndReason);
     }
 
     [Fact]
