@@ -51,12 +51,13 @@ missing=()
 [[ -x $CHROMIUM ]] || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v npm >/dev/null 2>&1 || missing+=(npm)   # browser tests install the official widget and openai client from npm
 command -v dotnet >/dev/null 2>&1 || die "dotnet (SDK 10) is not on PATH; install the .NET 10 SDK first."
 
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     die "missing: ${missing[*]}. Run this script as root (it installs them with apt-get), or install them yourself:
-  apt-get install -y postgresql-15 (or postgresql) chromium redis-server python3"
+  apt-get install -y postgresql-15 (or postgresql) chromium redis-server python3 npm"
   fi
   command -v apt-get >/dev/null 2>&1 || die "missing: ${missing[*]} and apt-get is not available to install them."
   log "Installing: ${missing[*]}"
@@ -77,7 +78,7 @@ if ((${#missing[@]})); then
     pg_lsclusters -h | awk '$4 == "online" {print $1, $2}' | while read -r v c; do pg_ctlcluster "$v" "$c" stop || true; done
   fi
 else
-  echo "all present (PostgreSQL, chromium, redis-server, python3)"
+  echo "all present (PostgreSQL, chromium, redis-server, python3, npm)"
 fi
 PGBIN=$(pg_bin_dir)
 [[ -n "$PGBIN" ]] || die "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin"
