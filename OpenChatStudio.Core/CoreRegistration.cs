@@ -81,6 +81,7 @@ public static class CoreRegistration
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
         services.AddScoped<AccountService>();
+        services.AddScoped<Demo.DemoSeeder>();
         return services;
     }
 }

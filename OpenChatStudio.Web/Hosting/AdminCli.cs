@@ -1,6 +1,7 @@
 using OpenChatStudio.Core.Accounts;
 using OpenChatStudio.Core.ApiKeys;
 using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Demo;
 using OpenChatStudio.Core.Teams;
 
 namespace OpenChatStudio.Web.Hosting;
@@ -22,6 +23,11 @@ public static class AdminCli
           create-api-key --team <slug> --name <name> [--write]
               Creates a team API key and prints it once (it cannot be shown again). Keys are read-only unless --write
               is given; chatting through the OpenAI-compatible endpoint needs --write.
+          seed-demo [--json] [--base-url <url>] [--allowed-domain <host>]... [--llm-base-url <url> --llm-model <model> [--llm-api-key <key>]]
+              Creates (or updates) a demo team with a published chatbot, a widget channel and a write API key, and
+              prints the public page URL, chatbot id, embed key, API key and a demo sign-in. Safe to run again: the
+              team and chatbot are reused; the API key and the demo password are replaced. Allowed widget domains
+              default to localhost and 127.0.0.1. Without --llm-* the chatbot uses the built-in offline model.
         """;
 
     public static bool IsAdminCommand(string[] args) => args.Length > 0 && args[0] == "admin";
@@ -51,6 +57,8 @@ public static class AdminCli
                 return await CreateUserAsync(scope.ServiceProvider, accounts, options, stdout, stderr, ct);
             case "create-api-key":
                 return await CreateApiKeyAsync(scope.ServiceProvider, options, stdout, stderr, ct);
+            case "seed-demo":
+                return await SeedDemoAsync(scope.ServiceProvider, options, stdout, stderr, ct);
             case "list-users":
                 foreach (var u in await accounts.ListUsersAsync(ct))
                 {
@@ -126,6 +134,49 @@ public static class AdminCli
         return 0;
     }
 
+    private static async Task<int> SeedDemoAsync(
+        IServiceProvider sp, Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var baseUrl = (o.GetValueOrDefault("base-url") ?? "http://localhost:5000").TrimEnd('/');
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out _))
+        {
+            await stderr.WriteLineAsync($"error: --base-url '{baseUrl}' is not an absolute URL.");
+            return 2;
+        }
+        var domains = (o.GetValueOrDefault("allowed-domain") ?? "localhost,127.0.0.1")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var options = new DemoOptions(domains, o.GetValueOrDefault("llm-base-url"), o.GetValueOrDefault("llm-api-key"), o.GetValueOrDefault("llm-model"));
+        var seeded = await sp.GetRequiredService<DemoSeeder>().SeedAsync(options, ct);
+        if (!seeded.Succeeded)
+        {
+            await stderr.WriteLineAsync($"error: {seeded.Error}");
+            return 1;
+        }
+        var d = seeded.Value!;
+        var result = new System.Text.Json.Nodes.JsonObject
+        {
+            ["team"] = d.TeamSlug,
+            ["chatbot_id"] = d.ChatbotPublicId.ToString(),
+            ["published_version"] = d.PublishedVersion,
+            ["public_url"] = $"{baseUrl}/chat/{d.ChatbotPublicId}",
+            ["api_base_url"] = baseUrl,
+            ["openai_base_url"] = $"{baseUrl}/api/openai/{d.ChatbotPublicId}",
+            ["api_key"] = d.ApiKey,
+            ["sign_in"] = new System.Text.Json.Nodes.JsonObject { ["email"] = d.Email, ["password"] = d.Password },
+            ["llm"] = d.ProviderId is null ? "offline" : options.LlmModel,
+        };
+        if (o.ContainsKey("json"))
+        {
+            await stdout.WriteLineAsync(result.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+        foreach (var (name, value) in result)
+        {
+            await stdout.WriteLineAsync($"{name,-18} {(value is System.Text.Json.Nodes.JsonObject obj ? $"{obj["email"]} / {obj["password"]}" : value?.ToString())}");
+        }
+        return 0;
+    }
+
     private static bool TryParseOptions(string[] args, out Dictionary<string, string?> options, out string? error)
     {
         options = new(StringComparer.OrdinalIgnoreCase);
@@ -138,7 +189,7 @@ public static class AdminCli
                 return false;
             }
             var name = args[i][2..];
-            if (name is "system-admin" or "write")
+            if (name is "system-admin" or "write" or "json")
             {
                 options[name] = "true";
                 continue;
@@ -148,7 +199,9 @@ public static class AdminCli
                 error = $"--{name} needs a value.";
                 return false;
             }
-            options[name] = args[++i];
+            var value = args[++i];
+            // Repeatable options (--allowed-domain a --allowed-domain b) collect into a comma-separated list.
+            options[name] = options.TryGetValue(name, out var earlier) && name == "allowed-domain" ? earlier + "," + value : value;
         }
         return true;
     }

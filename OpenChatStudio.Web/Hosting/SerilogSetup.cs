@@ -14,7 +14,8 @@ public static class SerilogSetup
             lc.ReadFrom.Configuration(builder.Configuration)
               .ReadFrom.Services(services)
               .Enrich.FromLogContext()
-              .WriteTo.Console(outputTemplate: ConsoleTemplate);
+              // Admin commands print results on stdout (e.g. seed-demo --json), so their log lines go to stderr.
+              .WriteTo.Console(outputTemplate: ConsoleTemplate, standardErrorFromLevel: quiet ? Serilog.Events.LogEventLevel.Verbose : null);
             if (quiet)
             {
                 lc.MinimumLevel.Warning();

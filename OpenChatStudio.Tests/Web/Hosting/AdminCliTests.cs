@@ -80,7 +80,45 @@ public class AdminCliTests : IAsyncLifetime
         Assert.False(identity.ReadOnly);
     }
 
+    [Fact]
+    public async Task SeedDemo_IsIdempotent_PublishesOnce_AndReplacesTheApiKey()
+    {
+        var first = await RunAsync("seed-demo", "--json", "--base-url", "http://demo.test:8080/");
+        Assert.True(first.Exit == 0, first.Err);
+        var second = await RunAsync("seed-demo", "--json", "--base-url", "http://demo.test:8080");
+        Assert.True(second.Exit == 0, second.Err);
+
+        var a = System.Text.Json.Nodes.JsonNode.Parse(first.Out)!;
+        var b = System.Text.Json.Nodes.JsonNode.Parse(second.Out)!;
+        var chatbotId = (string)a["chatbot_id"]!;
+        Assert.Equal(chatbotId, (string)b["chatbot_id"]!);
+        Assert.Equal($"http://demo.test:8080/chat/{chatbotId}", (string)a["public_url"]!);
+        Assert.Equal(1, (int)a["published_version"]!);
+        Assert.Equal(1, (int)b["published_version"]!);
+        Assert.Equal("offline", (string)b["llm"]!);
+        Assert.NotEqual((string)a["api_key"]!, (string)b["api_key"]!);
+
+        var config = new ConfigurationBuilder().AddInMemoryCollection(_db.Settings).Build();
+        await using var services = new ServiceCollection().AddSingleton(TimeProvider.System)
+            .AddData(config, Path.GetTempPath()).AddApiKeys().BuildServiceProvider();
+        var keys = services.GetRequiredService<ApiKeyService>();
+        Assert.Null(await keys.AuthenticateAsync((string)a["api_key"]!, CancellationToken.None));
+        var current = await keys.AuthenticateAsync((string)b["api_key"]!, CancellationToken.None);
+        Assert.NotNull(current);
+        Assert.False(current.ReadOnly);
+
+        // Switching the demo to an OpenAI-compatible server changes the pipeline, so a second version is published.
+        var llm = await RunAsync("seed-demo", "--json", "--llm-base-url", "http://127.0.0.1:9/v1", "--llm-model", "demo-model");
+        Assert.True(llm.Exit == 0, llm.Err);
+        var c = System.Text.Json.Nodes.JsonNode.Parse(llm.Out)!;
+        Assert.Equal(chatbotId, (string)c["chatbot_id"]!);
+        Assert.Equal(2, (int)c["published_version"]!);
+        Assert.Equal("demo-model", (string)c["llm"]!);
+    }
+
     [Theory]
+    [InlineData(1, "seed-demo --llm-model gpt-x", "--llm-base-url and --llm-model go together")]
+    [InlineData(1, "seed-demo --llm-base-url not-a-url --llm-model m", "not an absolute URL")]
     [InlineData(2, "create-api-key --team key-team", "needs --team <slug> and --name <name>")]
     [InlineData(1, "create-api-key --team no-such-team --name CI", "No team with slug 'no-such-team'")]
     [InlineData(2, "create-user --email a@example.test", "needs --email and --password")]
