@@ -365,7 +365,7 @@ public sealed partial class ChatRuntime(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} started for chatbot {ChatbotId} on {Platform}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} started for chatbot {ChatbotId} on {Platform}")]
     private partial void LogSessionStarted(Guid sessionId, Guid chatbotId, string platform);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chat event sink {Sink} failed on {Kind} in session {SessionId}")]

