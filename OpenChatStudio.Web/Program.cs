@@ -1,6 +1,7 @@
 using OpenChatStudio.Core;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Web.Api;
+using OpenChatStudio.Web.Audit;
 using OpenChatStudio.Web.Components;
 using OpenChatStudio.Web.Hosting;
 using Scalar.AspNetCore;
@@ -14,7 +15,8 @@ builder.Services
     .AddOpenChatStudioCore(builder.Configuration, builder.Environment.ContentRootPath)
     .AddAccountsAndAuth(builder.Configuration)
     .AddApiHosting()
-    .AddUi();
+    .AddUi()
+    .AddAudit();
 
 var app = builder.Build();
 
@@ -33,6 +35,7 @@ app.UseApiErrors();
 app.UsePageErrors(app.Environment);
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseAuditActor();
 app.UseAntiforgery();
 
 app.MapStaticAssets();

@@ -1,4 +1,5 @@
 using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Core.Audit;
 
 namespace OpenChatStudio.Core.ApiKeys;
 
@@ -6,6 +7,7 @@ namespace OpenChatStudio.Core.ApiKeys;
 /// A team API key. Only a SHA-256 hash of the full key is stored; the key itself is shown once when created.
 /// Keys are read-only by default (as in OCS); a read-only key cannot send chat messages.
 /// </summary>
+[Audited("API key")]
 public sealed class ApiKey : ITeamOwned
 {
     public Guid Id { get; private set; } = Guid.NewGuid();
@@ -18,6 +20,8 @@ public sealed class ApiKey : ITeamOwned
     public string Prefix { get; private set; } = "";
 
     /// <summary>Lower-case hex SHA-256 of the full key.</summary>
+    [AuditSecret]
+
     public string Hash { get; private set; } = "";
 
     public bool ReadOnly { get; private set; } = true;
@@ -26,6 +30,8 @@ public sealed class ApiKey : ITeamOwned
     public Guid? CreatedByUserId { get; private set; }
 
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+
+    [AuditIgnore]
 
     public DateTime? LastUsedAt { get; set; }
 

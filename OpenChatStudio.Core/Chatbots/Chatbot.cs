@@ -1,9 +1,11 @@
 using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Core.Audit;
 
 namespace OpenChatStudio.Core.Chatbots;
 
 /// <summary>A chatbot: what it is called, what it says first, and its pipeline (graph + designer layout).</summary>
+[Audited("Chatbot")]
 public sealed class Chatbot : ITeamOwned
 {
     public Guid Id { get; private set; } = Guid.NewGuid();
@@ -20,17 +22,25 @@ public sealed class Chatbot : ITeamOwned
     /// <summary>Sent to the bot (hidden) when a session starts; its reply is the first message shown.</summary>
     public string? SeedMessage { get; set; }
 
+    [AuditOpaque]
+
     public string PipelineJson { get; private set; } = PipelineGraph.Empty.ToJson();
 
     /// <summary>Designer positions: node id → x, y. Not part of the pipeline's meaning.</summary>
+    [AuditIgnore]
+
     public string LayoutJson { get; set; } = "{}";
 
     public bool IsArchived { get; set; }
 
     /// <summary>Bumped on every pipeline save; a save from an older revision is refused (optimistic concurrency).</summary>
+    [AuditIgnore]
+
     public int EditRevision { get; private set; } = 1;
 
     /// <summary>JSON array of participant identifiers allowed to chat; empty means anyone.</summary>
+    [AuditOpaque]
+
     public string ParticipantAllowlistJson { get; set; } = "[]";
 
     public bool FileUploadsEnabled { get; set; }
@@ -38,9 +48,13 @@ public sealed class Chatbot : ITeamOwned
     public Guid? ConsentFormId { get; set; }
 
     /// <summary>Event triggers (static and timeout) with their actions, as JSON; copied into every version.</summary>
+    [AuditOpaque]
+
     public string TriggersJson { get; set; } = "[]";
 
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+
+    [AuditIgnore]
 
     public DateTime UpdatedAt { get; private set; } = DateTime.UtcNow;
 

@@ -1,8 +1,10 @@
 using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Core.Audit;
 
 namespace OpenChatStudio.Core.Chatbots;
 
 /// <summary>Text a participant agrees to before chatting (markdown), optionally capturing an identifier.</summary>
+[Audited("Consent form")]
 public sealed class ConsentForm : ITeamOwned
 {
     public Guid Id { get; private set; } = Guid.NewGuid();

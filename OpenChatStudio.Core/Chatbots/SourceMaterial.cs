@@ -1,8 +1,10 @@
 using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Core.Audit;
 
 namespace OpenChatStudio.Core.Chatbots;
 
 /// <summary>Reference text an LLM node can insert into its prompt at {source_material}.</summary>
+[Audited("Source material")]
 public sealed class SourceMaterial : ITeamOwned
 {
     public Guid Id { get; private set; } = Guid.NewGuid();
@@ -12,6 +14,8 @@ public sealed class SourceMaterial : ITeamOwned
     public string Topic { get; set; } = "";
 
     public string Description { get; set; } = "";
+
+    [AuditOpaque]
 
     public string Material { get; set; } = "";
 

@@ -16,6 +16,8 @@ public static class DataRegistration
     {
         var options = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
         services.AddSingleton(options);
+        services.AddSingleton<Audit.AuditInterceptor>();
+        services.AddSingleton<Audit.AuditService>();
 
         switch (options.Provider)
         {
@@ -26,7 +28,7 @@ public static class DataRegistration
                     throw new InvalidOperationException(
                         "Database:Provider is Postgres but ConnectionStrings:Postgres is empty. Set ConnectionStrings__Postgres.");
                 }
-                services.AddDbContextFactory<PostgresAppDbContext>(o => o.UseNpgsql(pg));
+                services.AddDbContextFactory<PostgresAppDbContext>((sp, o) => o.UseNpgsql(pg).AddInterceptors(sp.GetRequiredService<Audit.AuditInterceptor>()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<PostgresAppDbContext>>();
                 break;
             default:
@@ -37,7 +39,7 @@ public static class DataRegistration
                     sqlite = $"Data Source={Path.Combine(dir, "openchatstudio.db")}";
                 }
                 EnsureSqliteDirectory(sqlite);
-                services.AddDbContextFactory<SqliteAppDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqliteTuning.Instance));
+                services.AddDbContextFactory<SqliteAppDbContext>((sp, o) => o.UseSqlite(sqlite).AddInterceptors(SqliteTuning.Instance, sp.GetRequiredService<Audit.AuditInterceptor>()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqliteAppDbContext>>();
                 break;
         }

@@ -1,9 +1,11 @@
 using OpenChatStudio.Core.Llm;
 using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Core.Audit;
 
 namespace OpenChatStudio.Core.Providers;
 
 /// <summary>A model a team added to the catalogue for a provider type (fine-tunes, new releases, local models).</summary>
+[Audited("Custom model")]
 public sealed class CustomModel : ITeamOwned
 {
     public Guid Id { get; private set; } = Guid.NewGuid();

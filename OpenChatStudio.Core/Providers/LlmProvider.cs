@@ -1,9 +1,11 @@
 using OpenChatStudio.Core.Llm;
 using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Core.Audit;
 
 namespace OpenChatStudio.Core.Providers;
 
 /// <summary>A team's connection to an LLM service. The API key is encrypted at rest and never shown again.</summary>
+[Audited("LLM provider")]
 public sealed class LlmProvider : ITeamOwned
 {
     public Guid Id { get; private set; } = Guid.NewGuid();
@@ -23,12 +25,16 @@ public sealed class LlmProvider : ITeamOwned
     public string? Deployment { get; set; }
 
     /// <summary>The API key, protected with Data Protection; empty when the service needs none.</summary>
+    [AuditSecret]
+
     public string ProtectedApiKey { get; set; } = "";
 
     /// <summary>Last characters of the key, to tell keys apart without revealing them.</summary>
     public string? KeyHint { get; set; }
 
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+
+    [AuditIgnore]
 
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
 

@@ -1,5 +1,8 @@
+using OpenChatStudio.Core.Audit;
+
 namespace OpenChatStudio.Core.Teams;
 
+[Audited("Team")]
 public sealed class Team
 {
     public Guid Id { get; private set; } = Guid.NewGuid();

@@ -1,6 +1,9 @@
+using OpenChatStudio.Core.Audit;
+
 namespace OpenChatStudio.Core.Teams;
 
 /// <summary>A link that lets someone join a team with a role. Single use; expires.</summary>
+[Audited("Invitation")]
 public sealed class TeamInvitation : ITeamOwned
 {
     public Guid Id { get; private set; } = Guid.NewGuid();
@@ -13,6 +16,8 @@ public sealed class TeamInvitation : ITeamOwned
     public string? Email { get; private set; }
 
     public TeamRole Role { get; private set; }
+
+    [AuditSecret]
 
     public string Token { get; private set; } = "";
 

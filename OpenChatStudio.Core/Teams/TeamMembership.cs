@@ -1,7 +1,9 @@
 using OpenChatStudio.Core.Accounts;
+using OpenChatStudio.Core.Audit;
 
 namespace OpenChatStudio.Core.Teams;
 
+[Audited("Membership")]
 public sealed class TeamMembership : ITeamOwned
 {
     public Guid Id { get; private set; } = Guid.NewGuid();

@@ -1,5 +1,6 @@
 using OpenChatStudio.Core.Chatbots;
 using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Core.Audit;
 
 namespace OpenChatStudio.Core.Versions;
 
@@ -7,6 +8,7 @@ namespace OpenChatStudio.Core.Versions;
 /// An immutable, numbered snapshot of a chatbot (settings, pipeline, layout, triggers). Exactly one version of a chatbot
 /// is published; public surfaces serve it. The chatbot row itself is the editable "working version".
 /// </summary>
+[Audited("Version")]
 public sealed class ChatbotVersion : ITeamOwned
 {
     public Guid Id { get; private set; } = Guid.NewGuid();
@@ -37,9 +39,15 @@ public sealed class ChatbotVersion : ITeamOwned
 
     public string? SeedMessage { get; private set; }
 
+    [AuditOpaque]
+
     public string PipelineJson { get; private set; } = "";
 
+    [AuditIgnore]
+
     public string LayoutJson { get; private set; } = "{}";
+
+    [AuditOpaque]
 
     public string ParticipantAllowlistJson { get; private set; } = "[]";
 
@@ -48,6 +56,8 @@ public sealed class ChatbotVersion : ITeamOwned
     public Guid? ConsentFormId { get; private set; }
 
     /// <summary>The chatbot's event triggers (static and timeout) as JSON, versioned with it.</summary>
+    [AuditOpaque]
+
     public string TriggersJson { get; private set; } = "[]";
 
     private ChatbotVersion()
