@@ -163,5 +163,9 @@ public class RestApiExperimentsTests : IClassFixture<OcsAppFactory>
         Assert.Contains("page_size", sessionsList);
         Assert.Contains("tags", sessionsList);
         Assert.DoesNotContain(paths.EnumerateObject(), p => p.Name.StartsWith("/api/v1/", StringComparison.Ordinal));
+        var session = doc.GetProperty("components").GetProperty("schemas").GetProperty("SessionResponse").GetProperty("properties");
+        Assert.True(session.TryGetProperty("created_at", out _), "SessionResponse is not snake_case in the OpenAPI document");
+        Assert.True(session.TryGetProperty("updated_at", out _));
+        Assert.False(session.TryGetProperty("createdAt", out _));
     }
 }

@@ -229,6 +229,33 @@ public class RestApiSessionsTests : IClassFixture<OcsAppFactory>
     }
 
     [Fact]
+    public async Task TagFilter_MatchesWholeTags_WithLikeWildcardsAndNonAsciiTakenLiterally()
+    {
+        var a = await ApiTestKit.CreateTeamAsync(_app);
+        var client = _app.NewClient();
+        var percent = await CreateSessionAsync(a);
+        var underscore = await CreateSessionAsync(a);
+        var accented = await CreateSessionAsync(a);
+        await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, $"/api/sessions/{percent}/tags/", a.WriteKey, new { tags = new[] { "100%" } }), HttpStatusCode.OK);
+        await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, $"/api/sessions/{underscore}/tags/", a.WriteKey, new { tags = new[] { "a_b" } }), HttpStatusCode.OK);
+        await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, $"/api/sessions/{accented}/tags/", a.WriteKey, new { tags = new[] { "café \"quoted\"" } }), HttpStatusCode.OK);
+
+        async Task<List<Guid>> Ids(string tags)
+        {
+            var page = await client.SendAsync(ApiTestKit.Request(HttpMethod.Get, "/api/v1/sessions/?tags=" + Uri.EscapeDataString(tags), a.ReadKey), HttpStatusCode.OK);
+            return page.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetGuid()).ToList();
+        }
+
+        Assert.Equal([percent], await Ids("100%"));
+        Assert.Empty(await Ids("100"));
+        Assert.Empty(await Ids("%"));
+        Assert.Equal([underscore], await Ids("a_b"));
+        Assert.Empty(await Ids("axb"));
+        Assert.Equal([accented], await Ids("café \"quoted\""));
+        Assert.Empty(await Ids("café"));
+    }
+
+    [Fact]
     public async Task UpdateState_ReplacesTheState_AndValidates()
     {
         var a = await ApiTestKit.CreateTeamAsync(_app);
