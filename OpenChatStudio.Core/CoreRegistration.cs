@@ -29,10 +29,19 @@ public static class CoreRegistration
             .AddLlm(configuration)
             .AddProviders()
             .AddChat()
-            .AddApiKeys();
+            .AddApiKeys()
+            .AddProgrammaticApi();
     }
 
     /// <summary>Team API keys: creation, revocation and authentication of presented keys.</summary>
+    /// <summary>Queries and commands behind the REST v1 API (docs/api.md).</summary>
+    public static IServiceCollection AddProgrammaticApi(this IServiceCollection services)
+    {
+        services.TryAddSingleton<ApiSessionQueries>();
+        services.TryAddSingleton<Participants.ParticipantService>();
+        return services;
+    }
+
     public static IServiceCollection AddApiKeys(this IServiceCollection services)
     {
         services.TryAddSingleton<ApiKeys.ApiKeyService>();

@@ -24,24 +24,50 @@ public static class OpenAiApi
 
     public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/openai/{chatbotId:guid}/chat/completions", ChatCompletions)
-            .WithName("OpenAiChatCompletions")
-            .WithTags("OpenAI-compatible")
-            .WithSummary("Chat with a chatbot using the OpenAI chat completions format (API key; stream supported)")
-            .RequireAuthorization(ApiKeyAuthentication.PolicyName)
-            .WithMetadata(new BodySizeLimit(MaxBodyBytes))
-            .Accepts<JsonObject>("application/json")
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status502BadGateway);
+        // As OCS: the same routes again under /api/v1 (kept out of the OpenAPI document to avoid listing them twice).
+        foreach (var (prefix, primary) in new[] { ("/api", true), ("/api/v1", false) })
+        {
+            var suffix = primary ? "" : "V1";
+            var latest = app.MapPost(prefix + "/openai/{chatbotId:guid}/chat/completions", ChatCompletions)
+                .WithName("OpenAiChatCompletions" + suffix)
+                .WithSummary("Chat with a chatbot using the OpenAI chat completions format (published version; API key; stream supported)");
+            var pinned = app.MapPost(prefix + "/openai/{chatbotId:guid}/v{version:int}/chat/completions", ChatCompletionsVersioned)
+                .WithName("OpenAiChatCompletionsVersioned" + suffix)
+                .WithSummary("Chat with a specific version of a chatbot using the OpenAI chat completions format (API key; stream supported)");
+            foreach (var route in new[] { latest, pinned })
+            {
+                route.WithTags("OpenAI-compatible")
+                    .RequireAuthorization(ApiKeyAuthentication.PolicyName)
+                    .WithMetadata(new BodySizeLimit(MaxBodyBytes))
+                    .Accepts<JsonObject>("application/json")
+                    .Produces(StatusCodes.Status200OK, contentType: "application/json")
+                    .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+                    .ProducesProblem(StatusCodes.Status400BadRequest)
+                    .ProducesProblem(StatusCodes.Status401Unauthorized)
+                    .ProducesProblem(StatusCodes.Status403Forbidden)
+                    .ProducesProblem(StatusCodes.Status404NotFound)
+                    .ProducesProblem(StatusCodes.Status502BadGateway);
+                if (!primary)
+                {
+                    route.ExcludeFromDescription();
+                }
+            }
+        }
         return app;
     }
 
-    public static async Task<IResult> ChatCompletions(
-        Guid chatbotId, HttpContext http, ChatRuntime runtime, IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct)
+    /// <summary>The published version (the working version while nothing is published).</summary>
+    public static Task<IResult> ChatCompletions(
+        Guid chatbotId, HttpContext http, ChatRuntime runtime, IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct) =>
+        CompleteAsync(chatbotId, VersionChoice.PublishedOrWorking, http, runtime, dbFactory, ct);
+
+    /// <summary>A specific version (<c>/v{version}/</c>); an unknown or archived version is a 404.</summary>
+    public static Task<IResult> ChatCompletionsVersioned(
+        Guid chatbotId, int version, HttpContext http, ChatRuntime runtime, IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct) =>
+        CompleteAsync(chatbotId, VersionChoice.Specific(version), http, runtime, dbFactory, ct);
+
+    private static async Task<IResult> CompleteAsync(Guid chatbotId, VersionChoice version, HttpContext http, ChatRuntime runtime,
+        IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct)
     {
         var key = http.User.GetApiKeyIdentity();
         if (key.ReadOnly)
@@ -66,10 +92,23 @@ public static class OpenAiApi
             }
             internalId = chatbot.Id;
             model = chatbot.PublicId.ToString();
+            if (version.Selection == VersionSelection.Specific)
+            {
+                var archived = await db.ChatbotVersions.Where(v => v.ChatbotId == internalId && v.Number == version.Number)
+                    .Select(v => (bool?)v.IsArchived).FirstOrDefaultAsync(ct);
+                if (archived is null)
+                {
+                    return Problem(StatusCodes.Status404NotFound, "Not found", $"Version {version.Number} of this chatbot does not exist.");
+                }
+                if (archived.Value)
+                {
+                    return Problem(StatusCodes.Status404NotFound, "Not found", $"Version {version.Number} of this chatbot is archived.");
+                }
+            }
         }
 
         var participant = await runtime.GetOrCreateParticipantAsync(key.TeamId, Platform, $"api-key:{key.KeyId}", null, null, ct);
-        var started = await runtime.StartSessionAsync(key.TeamId, internalId, participant.Id, Platform, onToken: null, ct, VersionChoice.PublishedOrWorking);
+        var started = await runtime.StartSessionAsync(key.TeamId, internalId, participant.Id, Platform, onToken: null, ct, version);
         if (request.History.Count > 0)
         {
             await runtime.ImportHistoryAsync(key.TeamId, started.SessionId, request.History, ct);

@@ -1,0 +1,209 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Chatbots;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Participants;
+using OpenChatStudio.Tests.TestSupport;
+
+namespace OpenChatStudio.Tests.Web.Api;
+
+/// <summary>Participants over REST v1: upsert with per-chatbot data (encrypted at rest), list with filters, auth.</summary>
+public class RestApiParticipantsTests : IClassFixture<OcsAppFactory>
+{
+    private readonly OcsAppFactory _app;
+
+    public RestApiParticipantsTests(OcsAppFactory app) => _app = app;
+
+    private async Task<AppDbContext> DbAsync(ApiTeam team) =>
+        await _app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(team.Admin.TeamId, CancellationToken.None);
+
+    [Fact]
+    public async Task Upsert_CreatesParticipantWithData_StoredEncrypted_AndListShowsIt()
+    {
+        var a = await ApiTestKit.CreateTeamAsync(_app);
+        var client = _app.NewClient();
+        var body = new
+        {
+            identifier = "grace@example.test",
+            name = "Grace",
+            data = new[] { new { experiment = a.PublicId, data = new { favourite_colour = "teal-secret", age = 36 } } },
+        };
+
+        var created = await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, body), HttpStatusCode.OK);
+
+        Assert.Equal("grace@example.test", created.GetProperty("identifier").GetString());
+        Assert.Equal("Grace", created.GetProperty("name").GetString());
+        Assert.Equal("api", created.GetProperty("platform").GetString());
+        Assert.Equal("", created.GetProperty("remote_id").GetString());
+        var data = Assert.Single(created.GetProperty("data").EnumerateArray());
+        Assert.Equal("Api bot", data.GetProperty("chatbot").GetString());
+        Assert.Equal(a.PublicId, data.GetProperty("chatbot_id").GetGuid());
+        Assert.Equal("teal-secret", data.GetProperty("data").GetProperty("favourite_colour").GetString());
+        Assert.Equal(36, data.GetProperty("data").GetProperty("age").GetInt32());
+        Assert.Equal(JsonValueKind.Null, data.GetProperty("connect_channel_id").ValueKind);
+
+        await using (var db = await DbAsync(a))
+        {
+            var row = await db.ParticipantData.SingleAsync();
+            Assert.DoesNotContain("teal-secret", row.ProtectedData);
+            Assert.Equal("teal-secret", _app.Services.GetRequiredService<ParticipantDataProtector>().Unprotect(row.ProtectedData)["favourite_colour"]!.GetValue<string>());
+        }
+
+        var list = await client.SendAsync(ApiTestKit.Request(HttpMethod.Get, "/api/participants", a.ReadKey), HttpStatusCode.OK);
+        var listed = Assert.Single(list.GetProperty("results").EnumerateArray());
+        Assert.Equal(created.GetRawText(), listed.GetRawText());
+    }
+
+    [Fact]
+    public async Task Upsert_Again_UpdatesNameAndReplacesData_ForTheSameParticipant_AndTheChatbotSeesIt()
+    {
+        var a = await ApiTestKit.CreateTeamAsync(_app);
+        var client = _app.NewClient();
+        var first = await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey,
+            new { identifier = "p1", data = new[] { new { experiment = a.PublicId, data = new { a = 1, b = 2 } } } }), HttpStatusCode.OK);
+
+        var second = await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, "/api/v1/participants", a.WriteKey,
+            new { identifier = "p1", name = "Renamed", data = new[] { new { experiment = a.PublicId, data = new { c = 3 } } } }), HttpStatusCode.OK);
+        var third = await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey,
+            new { identifier = "p1", data = new[] { new { experiment = a.PublicId } } }), HttpStatusCode.OK);
+
+        Assert.Equal(first.GetProperty("id").GetGuid(), second.GetProperty("id").GetGuid());
+        Assert.Equal("Renamed", second.GetProperty("name").GetString());
+        Assert.Equal(["c"], second.GetProperty("data")[0].GetProperty("data").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["c"], third.GetProperty("data")[0].GetProperty("data").EnumerateObject().Select(p => p.Name));
+        Assert.Equal("Renamed", third.GetProperty("name").GetString());
+
+        // The same participant data is what the chatbot's pipeline reads (one encrypted row per participant and chatbot).
+        await using var db = await DbAsync(a);
+        var participantId = first.GetProperty("id").GetGuid();
+        var row = await db.ParticipantData.SingleAsync(d => d.ParticipantId == participantId && d.ChatbotId == a.Chatbot.Id);
+        Assert.Equal(3, _app.Services.GetRequiredService<ParticipantDataProtector>().Unprotect(row.ProtectedData)["c"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Upsert_WithSchedules_Is400NotSupportedYet_AndWritesNothing()
+    {
+        var a = await ApiTestKit.CreateTeamAsync(_app);
+        var body = new
+        {
+            identifier = "p-sched",
+            data = new[]
+            {
+                new
+                {
+                    experiment = a.PublicId,
+                    data = new { x = 1 },
+                    schedules = new[] { new { name = "Reminder", date = "2030-01-01T00:00:00Z", prompt = "Remind them" } },
+                },
+            },
+        };
+
+        var detail = await _app.NewClient().ProblemAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, body), HttpStatusCode.BadRequest);
+
+        Assert.Contains("schedules are not supported yet", detail);
+        await using var db = await DbAsync(a);
+        Assert.False(await db.Participants.AnyAsync(p => p.Identifier == "p-sched"));
+    }
+
+    [Fact]
+    public async Task Upsert_OtherTeamsOrUnknownChatbot_Is404_AndWritesNothing()
+    {
+        var a = await ApiTestKit.CreateTeamAsync(_app);
+        var b = await ApiTestKit.CreateTeamAsync(_app);
+        var unknown = Guid.NewGuid();
+        var client = _app.NewClient();
+
+        var detail = await client.ProblemAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey,
+            new { identifier = "p404", data = new[] { new { experiment = a.PublicId }, new { experiment = b.PublicId }, new { experiment = unknown } } }),
+            HttpStatusCode.NotFound);
+
+        Assert.Contains(b.PublicId.ToString(), detail);
+        Assert.Contains(unknown.ToString(), detail);
+        Assert.DoesNotContain(a.PublicId.ToString(), detail);
+        await using var db = await DbAsync(a);
+        Assert.False(await db.Participants.AnyAsync(p => p.Identifier == "p404"));
+    }
+
+    [Fact]
+    public async Task Upsert_AuthAndValidation_AreClear4xx()
+    {
+        var a = await ApiTestKit.CreateTeamAsync(_app);
+        var client = _app.NewClient();
+        var good = new { identifier = "p", data = new[] { new { experiment = a.PublicId } } };
+
+        await client.ProblemAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", null, good), HttpStatusCode.Unauthorized);
+        Assert.Contains("read-only", await client.ProblemAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.ReadKey, good), HttpStatusCode.Forbidden));
+        Assert.Contains("not valid JSON", await client.ProblemAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, "[1, 2"), HttpStatusCode.BadRequest));
+        Assert.Contains("identifier is required", await client.ProblemAsync(
+            ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, new { identifier = " ", data = Array.Empty<object>() }), HttpStatusCode.BadRequest));
+        Assert.Contains("data is required", await client.ProblemAsync(
+            ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, new { identifier = "p" }), HttpStatusCode.BadRequest));
+        Assert.Contains("data[0].experiment", await client.ProblemAsync(
+            ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, new { identifier = "p", data = new[] { new { data = new { x = 1 } } } }), HttpStatusCode.BadRequest));
+        Assert.Contains("platform", await client.ProblemAsync(
+            ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, new { identifier = "p", platform = "Tele Gram", data = Array.Empty<object>() }), HttpStatusCode.BadRequest));
+        await using var db = await DbAsync(a);
+        Assert.False(await db.Participants.AnyAsync());
+    }
+
+    [Fact]
+    public async Task List_FiltersByIdentifierPlatformAndChatbot_AndStaysInTheTeam()
+    {
+        var a = await ApiTestKit.CreateTeamAsync(_app);
+        var b = await ApiTestKit.CreateTeamAsync(_app);
+        var second = (await _app.Services.GetRequiredService<ChatbotService>()
+            .CreateAsync(a.Admin, "Second", ChatbotTemplates.Blank, CancellationToken.None)).Value!;
+        var client = _app.NewClient();
+        async Task Upsert(ApiTeam team, object body) =>
+            await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", team.WriteKey, body), HttpStatusCode.OK);
+        await Upsert(a, new { identifier = "one", data = new[] { new { experiment = a.PublicId, data = new { n = 1 } } } });
+        await Upsert(a, new { identifier = "two", platform = "telegram", data = new[] { new { experiment = second.PublicId, data = new { n = 2 } } } });
+        await Upsert(a, new
+        {
+            identifier = "three",
+            data = new[] { new { experiment = a.PublicId, data = new { n = 3 } }, new { experiment = second.PublicId, data = new { n = 33 } } },
+        });
+        await Upsert(b, new { identifier = "one", data = new[] { new { experiment = b.PublicId, data = new { n = 99 } } } });
+
+        async Task<List<string>> Identifiers(string query)
+        {
+            var page = await client.SendAsync(ApiTestKit.Request(HttpMethod.Get, "/api/participants" + query, a.ReadKey), HttpStatusCode.OK);
+            return page.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("identifier").GetString()!).ToList();
+        }
+
+        Assert.Equal(["one", "two", "three"], await Identifiers(""));
+        Assert.Equal(["one"], await Identifiers("?identifier=one"));
+        Assert.Equal(["two"], await Identifiers("?platform=telegram"));
+        Assert.Equal(["two", "three"], await Identifiers($"?chatbot={second.PublicId}"));
+        Assert.Equal(["two", "three"], await Identifiers($"?experiment={second.PublicId}"));
+        Assert.Empty(await Identifiers($"?chatbot={b.PublicId}"));
+        Assert.Empty(await Identifiers("?remote_id=r1"));
+        Assert.Equal(["one"], await Identifiers("?page_size=1"));
+
+        var filtered = await client.SendAsync(ApiTestKit.Request(HttpMethod.Get, $"/api/participants?chatbot={second.PublicId}&identifier=three", a.ReadKey), HttpStatusCode.OK);
+        var data = Assert.Single(Assert.Single(filtered.GetProperty("results").EnumerateArray()).GetProperty("data").EnumerateArray());
+        Assert.Equal(33, data.GetProperty("data").GetProperty("n").GetInt32());
+        Assert.DoesNotContain("99", (await client.SendAsync(ApiTestKit.Request(HttpMethod.Get, "/api/participants?identifier=one", a.ReadKey), HttpStatusCode.OK)).GetRawText());
+        Assert.Contains("chatbot", await client.ProblemAsync(ApiTestKit.Request(HttpMethod.Get, "/api/participants?chatbot=zzz", a.ReadKey), HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task SessionsStartedForAnUpsertedParticipant_UseTheSameParticipant()
+    {
+        var a = await ApiTestKit.CreateTeamAsync(_app);
+        var client = _app.NewClient();
+        var participant = await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey,
+            new { identifier = "linked", data = new[] { new { experiment = a.PublicId, data = new { name = "Linus" } } } }), HttpStatusCode.OK);
+
+        var session = await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, "/api/sessions", a.WriteKey,
+            new { experiment = a.PublicId, participant = "linked" }), HttpStatusCode.Created);
+
+        await using var db = await DbAsync(a);
+        var id = session.GetProperty("id").GetGuid();
+        Assert.Equal(participant.GetProperty("id").GetGuid(), (await db.ChatSessions.SingleAsync(s => s.Id == id)).ParticipantId);
+        Assert.Equal(ApiSessionQueries.ApiPlatform, participant.GetProperty("platform").GetString());
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using OpenChatStudio.Core.Participants;
+using OpenChatStudio.Web.ApiAuth;
+
+namespace OpenChatStudio.Web.Api;
+
+public sealed record ParticipantDataResponse(
+    [property: JsonPropertyName("chatbot")] string Chatbot,
+    [property: JsonPropertyName("chatbot_id")] Guid ChatbotId,
+    [property: JsonPropertyName("data")] JsonObject Data,
+    [property: JsonPropertyName("connect_channel_id")] string? ConnectChannelId);
+
+public sealed record ParticipantResponse(
+    [property: JsonPropertyName("id")] Guid Id,
+    [property: JsonPropertyName("identifier")] string Identifier,
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("platform")] string Platform,
+    [property: JsonPropertyName("remote_id")] string RemoteId,
+    [property: JsonPropertyName("data")] IReadOnlyList<ParticipantDataResponse> Data);
+
+/// <summary>One chatbot's data in an upsert. <c>schedules</c> is refused (400) until scheduled messages are available here.</summary>
+public sealed record ParticipantExperimentDataRequest(
+    [property: JsonPropertyName("experiment")] Guid? Experiment,
+    [property: JsonPropertyName("data")] JsonObject? Data,
+    [property: JsonPropertyName("schedules")] JsonArray? Schedules);
+
+public sealed record ParticipantUpsertRequest(
+    [property: JsonPropertyName("identifier")] string? Identifier,
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("platform")] string? Platform,
+    [property: JsonPropertyName("data")] IReadOnlyList<ParticipantExperimentDataRequest>? Data);
+
+/// <summary>Participants over REST v1: list with filters, and upsert with per-chatbot data.</summary>
+public static partial class RestApiParticipants
+{
+    public const string Tag = "Participants";
+
+    public const string SchedulesNotSupportedMessage =
+        "schedules are not supported yet by this server: send participant data without \"schedules\" (scheduled messages via the API will come later).";
+
+    internal static void MapRestApiParticipants(this RouteGroupBuilder api, string nameSuffix)
+    {
+        api.MapGet("/participants", ListParticipants).WithName("ListParticipants" + nameSuffix).WithTags(Tag)
+            .WithSummary("List participants with their per-chatbot data (filters: identifier, remote_id, platform, chatbot)")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapPost("/participants", UpsertParticipant).WithName("UpsertParticipant" + nameSuffix).WithTags(Tag)
+            .WithSummary("Create or update a participant and replace their data for the given chatbots")
+            .Accepts<ParticipantUpsertRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    public static async Task<Results<Ok<CursorPage<ParticipantResponse>>, ProblemHttpResult>> ListParticipants(
+        HttpContext http, ParticipantService participants, CancellationToken ct,
+        [FromQuery] string? identifier = null,
+        [FromQuery(Name = "remote_id")] string? remoteId = null,
+        [FromQuery] string? platform = null,
+        [FromQuery] string? chatbot = null,
+        [FromQuery] string? experiment = null,
+        [FromQuery] string? cursor = null,
+        [FromQuery(Name = "page_size")] string? pageSize = null)
+    {
+        var key = http.User.GetApiKeyIdentity();
+        if (RestApi.TryPaging(cursor, pageSize, out var paging) is { } pagingProblem)
+        {
+            return pagingProblem;
+        }
+        // "chatbot" is OCS's documented name; "experiment" its older alias.
+        var chatbotName = string.IsNullOrWhiteSpace(chatbot) && !string.IsNullOrWhiteSpace(experiment) ? "experiment" : "chatbot";
+        if (RestApi.TryGuid(chatbotName, string.IsNullOrWhiteSpace(chatbot) ? experiment : chatbot, out var chatbotId) is { } guidProblem)
+        {
+            return guidProblem;
+        }
+        var filter = new ParticipantFilter(identifier?.Trim(), remoteId?.Trim(), platform?.Trim(), chatbotId);
+        var page = await participants.ListAsync(key.TeamId, filter, paging.Offset, paging.Size, ct);
+        return TypedResults.Ok(RestApi.Page(http.Request, paging, page.Items.Select(ToResponse).ToList(), page.HasMore));
+    }
+
+    public static async Task<Results<Ok<ParticipantResponse>, ProblemHttpResult>> UpsertParticipant(
+        HttpContext http, ParticipantService participants, CancellationToken ct)
+    {
+        var key = http.User.GetApiKeyIdentity();
+        if (key.ReadOnly)
+        {
+            return RestApi.ReadOnly();
+        }
+        var (body, problem) = await RestApi.ReadBodyAsync<ParticipantUpsertRequest>(http.Request, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var identifier = body!.Identifier?.Trim() ?? "";
+        if (identifier.Length == 0 || identifier.Length > ParticipantService.MaxIdentifierLength)
+        {
+            return RestApi.BadRequest($"identifier is required (at most {ParticipantService.MaxIdentifierLength} characters).");
+        }
+        var name = string.IsNullOrWhiteSpace(body.Name) ? null : body.Name.Trim();
+        if (name is { Length: > ParticipantService.MaxNameLength })
+        {
+            return RestApi.BadRequest($"name is at most {ParticipantService.MaxNameLength} characters.");
+        }
+        var platform = string.IsNullOrWhiteSpace(body.Platform) ? "api" : body.Platform.Trim();
+        if (platform.Length > ParticipantService.MaxPlatformLength || !PlatformPattern().IsMatch(platform))
+        {
+            return RestApi.BadRequest("platform must be a platform name such as api, web, telegram or whatsapp (lowercase letters, digits, _).");
+        }
+        if (body.Data is null)
+        {
+            return RestApi.BadRequest("data is required: a list of {\"experiment\": \"<chatbot id>\", \"data\": {…}} (it may be empty).");
+        }
+        var items = new List<ParticipantDataUpsert>();
+        for (var i = 0; i < body.Data.Count; i++)
+        {
+            var item = body.Data[i];
+            if (item?.Experiment is not { } chatbotId)
+            {
+                return RestApi.BadRequest($"data[{i}].experiment is required: the chatbot's public id (a UUID).");
+            }
+            if (item.Schedules is { Count: > 0 })
+            {
+                return RestApi.BadRequest($"data[{i}].schedules: " + SchedulesNotSupportedMessage);
+            }
+            items.Add(new ParticipantDataUpsert(chatbotId, item.Data));
+        }
+
+        var result = await participants.UpsertAsync(key.TeamId, new ParticipantUpsert(identifier, name, platform, items), ct);
+        if (result.Participant is null)
+        {
+            return RestApi.NotFound("No such chatbot for this API key's team: " + string.Join(", ", result.UnknownChatbots) + ".");
+        }
+        return TypedResults.Ok(ToResponse(result.Participant));
+    }
+
+    private static ParticipantResponse ToResponse(ParticipantDetail p) => new(p.Id, p.Identifier, p.Name, p.Platform, p.RemoteId,
+        p.Data.Select(d => new ParticipantDataResponse(d.ChatbotName, d.ChatbotPublicId, d.Data, null)).ToList());
+
+    [GeneratedRegex("^[a-z][a-z0-9_]*$")]
+    private static partial Regex PlatformPattern();
+}
