@@ -72,6 +72,7 @@ public static class CoreRegistration
         services.TryAddSingleton<SessionWorkQueue>();
         services.TryAddSingleton<PipelineCache>();
         services.TryAddSingleton<ParticipantDataProtector>();
+        services.TryAddSingleton<ParticipantDirectory>();
         services.TryAddSingleton<ChatRuntime>();
         services.TryAddSingleton<Chatbots.ChatbotService>();
         services.TryAddSingleton<Versions.VersionService>();

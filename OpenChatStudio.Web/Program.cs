@@ -47,6 +47,7 @@ app.MapAccountEndpoints();
 app.MapTeamsApi();
 app.MapPipelinesApi();
 app.MapOpenAiApi();
+app.MapParticipantsExport();
 app.MapRestApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
