@@ -15,6 +15,7 @@ builder.Services
     .AddOpenChatStudioCore(builder.Configuration, builder.Environment.ContentRootPath)
     .AddAccountsAndAuth(builder.Configuration)
     .AddApiHosting()
+    .AddChatApi(builder.Configuration)
     .AddUi()
     .AddAudit();
 
@@ -31,6 +32,7 @@ app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
     ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
     : http.Request.Path.StartsWithSegments("/health") ? Serilog.Events.LogEventLevel.Verbose
     : Serilog.Events.LogEventLevel.Information);
+app.UseChatApiCors();
 app.UseApiErrors();
 app.UsePageErrors(app.Environment);
 app.UseAuthentication();
@@ -49,6 +51,7 @@ app.MapPipelinesApi();
 app.MapOpenAiApi();
 app.MapParticipantsExport();
 app.MapRestApi();
+app.MapChatApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

@@ -32,6 +32,10 @@ public partial class TenantGuardTests : IAsyncLifetime
         "GET /health/live", "GET /health/ready",
         "GET /openapi/{documentName}.json",
         "GET /scalar/{documentName?}",
+        // The OCS-compatible chat API (docs/channels.md): anonymous by design, admitted per chatbot (public, embed key).
+        "POST /api/chat/start/", "POST /api/chat/{session_id}/message/", "GET /api/chat/{session_id}/{task_id}/poll/",
+        "GET /api/chat/{session_id}/{task_id}/stream/", "GET /api/chat/{session_id}/poll/", "POST /api/chat/{session_id}/upload/",
+        "GET /api/chat/{session_id}/files/{file_id:int}/content/",
     ];
 
     private readonly OcsAppFactory _app = new();
