@@ -20,6 +20,7 @@ public enum ChannelKind
 /// chat API; a channel of a kind lets the team switch that surface off (with a message) or, for the widget, hand out an
 /// embed key restricted to some domains.
 /// </summary>
+[Audit.Audited("Channel")]
 public sealed class ChatbotChannel : ITeamOwned
 {
     public Guid Id { get; private set; } = Guid.NewGuid();
@@ -33,6 +34,7 @@ public sealed class ChatbotChannel : ITeamOwned
     public string Name { get; set; } = "";
 
     /// <summary>Widget only: the value the widget sends as <c>X-Embed-Key</c>.</summary>
+    [Audit.AuditSecret]
     public string? EmbedKey { get; private set; }
 
     /// <summary>Widget only: JSON array of host patterns (exact host, <c>*.domain</c>, <c>*</c>).</summary>

@@ -31,6 +31,8 @@ public sealed record DemoSeed(
     string Email,
     string Password,
     string ApiKey,
+    string EmbedKey,
+    IReadOnlyList<string> AllowedDomains,
     Guid? ProviderId);
 
 /// <summary>
@@ -46,6 +48,7 @@ public sealed class DemoSeeder(
     VersionService versions,
     ProviderService providers,
     ApiKeyService apiKeys,
+    Channels.ChannelService channels,
     IDbContextFactory<AppDbContext> dbFactory)
 {
     public const string Email = "demo@example.com";
@@ -53,6 +56,7 @@ public sealed class DemoSeeder(
     public const string ChatbotName = "Demo assistant";
     public const string ProviderName = "Demo LLM";
     public const string ApiKeyName = "Demo key";
+    public const string WidgetName = "Demo widget";
 
     public async Task<Result<DemoSeed>> SeedAsync(DemoOptions options, CancellationToken ct)
     {
@@ -139,6 +143,12 @@ public sealed class DemoSeeder(
             return Result<DemoSeed>.Fail(published.Error!);
         }
 
+        var widget = await UpsertWidgetAsync(access, details.Id, options.AllowedDomains, ct);
+        if (!widget.Succeeded)
+        {
+            return Result<DemoSeed>.Fail(widget.Error!);
+        }
+
         foreach (var old in (await apiKeys.ListAsync(access, ct)).Where(k => k.Name == ApiKeyName && k.RevokedAt is null))
         {
             await apiKeys.RevokeAsync(access, old.Id, ct);
@@ -148,7 +158,8 @@ public sealed class DemoSeeder(
         {
             return Result<DemoSeed>.Fail(key.Error!);
         }
-        return Result<DemoSeed>.Ok(new DemoSeed(access.Slug, details.Id, details.PublicId, published.Value, Email, password, key.Value!.Key, providerId));
+        return Result<DemoSeed>.Ok(new DemoSeed(access.Slug, details.Id, details.PublicId, published.Value, Email, password, key.Value!.Key,
+            widget.Value!.EmbedKey!, widget.Value.AllowedDomains, providerId));
     }
 
     /// <summary>The demo chatbot's pipeline: Start → one LLM node with the whole conversation as history → End.</summary>
@@ -180,6 +191,15 @@ public sealed class DemoSeeder(
             ? await providers.CreateAsync(access, input, ct)
             : await providers.UpdateAsync(access, existing.Id, input, ct);
         return result.Succeeded ? Result<Guid>.Ok(result.Value!.Id) : Result<Guid>.Fail(result.Error!);
+    }
+
+    /// <summary>The demo's widget channel (found by name), with the allowed domains asked for; its embed key is kept.</summary>
+    private async Task<Result<Channels.ChannelInfo>> UpsertWidgetAsync(TeamAccess access, Guid chatbotId, IReadOnlyList<string> domains, CancellationToken ct)
+    {
+        var existing = (await channels.ListAsync(access, chatbotId, ct)).FirstOrDefault(c => c.Kind == Channels.ChannelKind.Widget && c.Name == WidgetName);
+        return existing is null
+            ? await channels.CreateAsync(access, chatbotId, Channels.ChannelKind.Widget, WidgetName, domains, ct)
+            : await channels.UpdateAsync(access, existing.Id, new Channels.ChannelUpdate(WidgetName, true, existing.DisabledMessage, domains), ct);
     }
 
     private async Task<Result<int>> PublishIfChangedAsync(TeamAccess access, Guid chatbotId, CancellationToken ct)

@@ -162,6 +162,8 @@ public static class AdminCli
             ["api_base_url"] = baseUrl,
             ["openai_base_url"] = $"{baseUrl}/api/openai/{d.ChatbotPublicId}",
             ["api_key"] = d.ApiKey,
+            ["embed_key"] = d.EmbedKey,
+            ["allowed_domains"] = new System.Text.Json.Nodes.JsonArray(d.AllowedDomains.Select(x => (System.Text.Json.Nodes.JsonNode?)x).ToArray()),
             ["sign_in"] = new System.Text.Json.Nodes.JsonObject { ["email"] = d.Email, ["password"] = d.Password },
             ["llm"] = d.ProviderId is null ? "offline" : options.LlmModel,
         };
@@ -172,7 +174,13 @@ public static class AdminCli
         }
         foreach (var (name, value) in result)
         {
-            await stdout.WriteLineAsync($"{name,-18} {(value is System.Text.Json.Nodes.JsonObject obj ? $"{obj["email"]} / {obj["password"]}" : value?.ToString())}");
+            var text = value switch
+            {
+                System.Text.Json.Nodes.JsonObject obj => $"{obj["email"]} / {obj["password"]}",
+                System.Text.Json.Nodes.JsonArray list => string.Join(", ", list),
+                _ => value?.ToString(),
+            };
+            await stdout.WriteLineAsync($"{name,-18} {text}");
         }
         return 0;
     }

@@ -97,6 +97,9 @@ public class AdminCliTests : IAsyncLifetime
         Assert.Equal(1, (int)b["published_version"]!);
         Assert.Equal("offline", (string)b["llm"]!);
         Assert.NotEqual((string)a["api_key"]!, (string)b["api_key"]!);
+        Assert.False(string.IsNullOrEmpty((string)a["embed_key"]!));
+        Assert.Equal((string)a["embed_key"]!, (string)b["embed_key"]!);
+        Assert.Equal(["localhost", "127.0.0.1"], b["allowed_domains"]!.AsArray().Select(x => (string)x!));
 
         var config = new ConfigurationBuilder().AddInMemoryCollection(_db.Settings).Build();
         await using var services = new ServiceCollection().AddSingleton(TimeProvider.System)
@@ -108,17 +111,20 @@ public class AdminCliTests : IAsyncLifetime
         Assert.False(current.ReadOnly);
 
         // Switching the demo to an OpenAI-compatible server changes the pipeline, so a second version is published.
-        var llm = await RunAsync("seed-demo", "--json", "--llm-base-url", "http://127.0.0.1:9/v1", "--llm-model", "demo-model");
+        var llm = await RunAsync("seed-demo", "--json", "--llm-base-url", "http://127.0.0.1:9/v1", "--llm-model", "demo-model",
+            "--allowed-domain", "example.org", "--allowed-domain", "*.example.net");
         Assert.True(llm.Exit == 0, llm.Err);
         var c = System.Text.Json.Nodes.JsonNode.Parse(llm.Out)!;
         Assert.Equal(chatbotId, (string)c["chatbot_id"]!);
         Assert.Equal(2, (int)c["published_version"]!);
         Assert.Equal("demo-model", (string)c["llm"]!);
+        Assert.Equal(["example.org", "*.example.net"], c["allowed_domains"]!.AsArray().Select(x => (string)x!));
     }
 
     [Theory]
     [InlineData(1, "seed-demo --llm-model gpt-x", "--llm-base-url and --llm-model go together")]
     [InlineData(1, "seed-demo --llm-base-url not-a-url --llm-model m", "not an absolute URL")]
+    [InlineData(1, "seed-demo --allowed-domain https://x.org", "x.org")]
     [InlineData(2, "create-api-key --team key-team", "needs --team <slug> and --name <name>")]
     [InlineData(1, "create-api-key --team no-such-team --name CI", "No team with slug 'no-such-team'")]
     [InlineData(2, "create-user --email a@example.test", "needs --email and --password")]
