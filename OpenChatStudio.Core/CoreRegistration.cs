@@ -29,7 +29,18 @@ public static class CoreRegistration
             .AddLlm(configuration)
             .AddProviders()
             .AddChat()
-            .AddApiKeys();
+            .AddApiKeys()
+            .AddChannels();
+    }
+
+    /// <summary>Web channels of chatbots (hosted page, widget, API) and the chat API's durable inbox and attachments.</summary>
+    public static IServiceCollection AddChannels(this IServiceCollection services)
+    {
+        services.TryAddSingleton<Channels.ChannelService>();
+        services.TryAddSingleton<ChatTaskStreams>();
+        services.TryAddSingleton<ChatInbox>();
+        services.TryAddSingleton<ChatAttachmentStore>();
+        return services;
     }
 
     /// <summary>Team API keys: creation, revocation and authentication of presented keys.</summary>

@@ -14,6 +14,7 @@ builder.Services
     .AddOpenChatStudioCore(builder.Configuration, builder.Environment.ContentRootPath)
     .AddAccountsAndAuth(builder.Configuration)
     .AddApiHosting()
+    .AddChatApi(builder.Configuration)
     .AddUi();
 
 var app = builder.Build();
@@ -29,6 +30,7 @@ app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
     ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
     : http.Request.Path.StartsWithSegments("/health") ? Serilog.Events.LogEventLevel.Verbose
     : Serilog.Events.LogEventLevel.Information);
+app.UseChatApiCors();
 app.UseApiErrors();
 app.UsePageErrors(app.Environment);
 app.UseAuthentication();
@@ -44,6 +46,7 @@ app.MapAccountEndpoints();
 app.MapTeamsApi();
 app.MapPipelinesApi();
 app.MapOpenAiApi();
+app.MapChatApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

@@ -115,6 +115,17 @@ public sealed partial class ChatRuntime(
             ? ResetAsync(teamId, sessionId, onToken, ct)
             : ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct));
 
+    /// <summary>
+    /// As <see cref="SendAsync(Guid, Guid, string, Func{string, ValueTask}?, CancellationToken)"/>, for a message that came
+    /// through the chat API's inbox: the human message records the inbound id and page context, and the uploaded
+    /// attachments are linked to it in the same save.
+    /// </summary>
+    public Task<ChatTurn> SendAsync(Guid teamId, Guid sessionId, string text, Func<string, ValueTask>? onToken, CancellationToken ct,
+        InboundDetails? inbound) =>
+        inbound is null
+            ? SendAsync(teamId, sessionId, text, onToken, ct)
+            : queue.EnqueueAsync(sessionId, () => ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct, inbound));
+
     /// <summary>Runs the pipeline again for the last human message that has no reply (after a provider failure).</summary>
     public Task<ChatTurn> RetryAsync(Guid teamId, Guid sessionId, Func<string, ValueTask>? onToken, CancellationToken ct) =>
         queue.EnqueueAsync(sessionId, async () =>
@@ -214,7 +225,7 @@ public sealed partial class ChatRuntime(
     }
 
     private async Task<ChatTurn> ProcessAsync(Guid teamId, Guid sessionId, string text, bool hidden, ChatMessage? retryOf,
-        Func<string, ValueTask>? onToken, CancellationToken ct)
+        Func<string, ValueTask>? onToken, CancellationToken ct, InboundDetails? inbound = null)
     {
         var started = Stopwatch.GetTimestamp();
         ChatSession session;
@@ -242,6 +253,10 @@ public sealed partial class ChatRuntime(
                 var sequence = (await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0) + 1;
                 human = new ChatMessage(teamId, sessionId, sequence, MessageRole.Human, text, hidden);
                 db.ChatMessages.Add(human);
+                if (inbound is not null)
+                {
+                    await AttachInboundAsync(db, human, inbound, ct);
+                }
                 session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
                 await db.SaveChangesAsync(ct);
             }
@@ -363,6 +378,26 @@ public sealed partial class ChatRuntime(
                 new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, result.State.MessageTags.Select(t => t.Tag).ToList()),
                 null, SessionEnded: ended);
         }
+    }
+
+    private static async Task AttachInboundAsync(AppDbContext db, ChatMessage human, InboundDetails inbound, CancellationToken ct)
+    {
+        var metadata = new JsonObject { ["inbound_id"] = inbound.InboundId.ToString() };
+        if (inbound.ContextJson is not null)
+        {
+            metadata["page_context"] = JsonNode.Parse(inbound.ContextJson);
+        }
+        if (inbound.AttachmentIds.Count > 0)
+        {
+            var ids = inbound.AttachmentIds.ToList();
+            var files = await db.ChatAttachments.Where(a => a.SessionId == human.SessionId && a.MessageId == null && ids.Contains(a.Id)).ToListAsync(ct);
+            foreach (var file in files)
+            {
+                file.MessageId = human.Id;
+            }
+            metadata["attachments"] = new JsonArray(files.Select(f => (JsonNode?)JsonValue.Create(f.Id)).ToArray());
+        }
+        human.MetadataJson = metadata.ToJsonString();
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} started for chatbot {ChatbotId} on {Platform}")]

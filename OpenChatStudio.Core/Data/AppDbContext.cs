@@ -65,6 +65,12 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<ApiKeys.ApiKey> ApiKeys => Set<ApiKeys.ApiKey>();
 
+    public DbSet<Channels.ChatbotChannel> ChatbotChannels => Set<Channels.ChatbotChannel>();
+
+    public DbSet<Chat.ChatAttachment> ChatAttachments => Set<Chat.ChatAttachment>();
+
+    public DbSet<Chat.InboundMessage> InboundMessages => Set<Chat.InboundMessage>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -1,0 +1,207 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using OpenChatStudio.Core.Common;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Teams;
+
+namespace OpenChatStudio.Core.Channels;
+
+/// <summary>
+/// A chatbot's web channels (docs/channels.md): list, create, edit, regenerate the widget's embed key, delete. Changes need
+/// <see cref="TeamPermission.EditChannels"/>. Public surfaces resolve channels with the <c>Find…</c> methods.
+/// </summary>
+public sealed class ChannelService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock)
+{
+    public const int MaxNameLength = 100;
+
+    public const int MaxDisabledMessageLength = 500;
+
+    /// <summary>The widget version is written to its channel at most this often.</summary>
+    public static readonly TimeSpan WidgetVersionResolution = TimeSpan.FromHours(24);
+
+    private const string NoPermission = "Only editors and admins can change channels.";
+
+    public async Task<IReadOnlyList<ChannelInfo>> ListAsync(TeamAccess access, Guid chatbotId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var rows = await db.ChatbotChannels.AsNoTracking().Where(c => c.ChatbotId == chatbotId).ToListAsync(ct);
+        return rows.OrderBy(c => c.Kind).ThenBy(c => c.CreatedAt).Select(ToInfo).ToList();
+    }
+
+    /// <summary>
+    /// Adds a channel. A chatbot has at most one hosted-page channel and one API channel; widget channels get a fresh embed
+    /// key and, unless given, no allowed domains (so the key works nowhere until domains are added).
+    /// </summary>
+    public async Task<Result<ChannelInfo>> CreateAsync(TeamAccess access, Guid chatbotId, ChannelKind kind, string? name,
+        IReadOnlyList<string>? allowedDomains, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChannels))
+        {
+            return Result<ChannelInfo>.Fail(NoPermission);
+        }
+        if (!Enum.IsDefined(kind))
+        {
+            return Result<ChannelInfo>.Fail("Unknown channel kind.");
+        }
+        name = string.IsNullOrWhiteSpace(name) ? DefaultName(kind) : name.Trim();
+        if (name.Length > MaxNameLength)
+        {
+            return Result<ChannelInfo>.Fail($"Channel names are at most {MaxNameLength} characters.");
+        }
+        var domains = AllowedDomains.Normalize(allowedDomains ?? []);
+        if (!domains.Succeeded)
+        {
+            return Result<ChannelInfo>.Fail(domains.Error!);
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        if (!await db.Chatbots.AnyAsync(c => c.Id == chatbotId, ct))
+        {
+            return Result<ChannelInfo>.Fail("That chatbot does not exist in this team.");
+        }
+        if (kind != ChannelKind.Widget && await db.ChatbotChannels.AnyAsync(c => c.ChatbotId == chatbotId && c.Kind == kind, ct))
+        {
+            return Result<ChannelInfo>.Fail($"This chatbot already has a {DefaultName(kind).ToLowerInvariant()} channel.");
+        }
+        var channel = new ChatbotChannel(access.TeamId, chatbotId, kind, name, clock.GetUtcNow().UtcDateTime)
+        {
+            AllowedDomainsJson = kind == ChannelKind.Widget ? JsonSerializer.Serialize(domains.Value) : "[]",
+        };
+        db.ChatbotChannels.Add(channel);
+        await db.SaveChangesAsync(ct);
+        return Result<ChannelInfo>.Ok(ToInfo(channel));
+    }
+
+    public async Task<Result<ChannelInfo>> UpdateAsync(TeamAccess access, Guid channelId, ChannelUpdate update, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChannels))
+        {
+            return Result<ChannelInfo>.Fail(NoPermission);
+        }
+        var name = update.Name?.Trim() ?? "";
+        if (name.Length == 0)
+        {
+            return Result<ChannelInfo>.Fail("Give the channel a name.");
+        }
+        if (name.Length > MaxNameLength)
+        {
+            return Result<ChannelInfo>.Fail($"Channel names are at most {MaxNameLength} characters.");
+        }
+        var message = update.DisabledMessage?.Trim() ?? "";
+        if (message.Length > MaxDisabledMessageLength)
+        {
+            return Result<ChannelInfo>.Fail($"The disabled message is at most {MaxDisabledMessageLength} characters.");
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var channel = await db.ChatbotChannels.FirstOrDefaultAsync(c => c.Id == channelId, ct);
+        if (channel is null)
+        {
+            return Result<ChannelInfo>.Fail("That channel does not exist in this team.");
+        }
+        if (update.AllowedDomains is not null && channel.Kind == ChannelKind.Widget)
+        {
+            var domains = AllowedDomains.Normalize(update.AllowedDomains);
+            if (!domains.Succeeded)
+            {
+                return Result<ChannelInfo>.Fail(domains.Error!);
+            }
+            channel.AllowedDomainsJson = JsonSerializer.Serialize(domains.Value);
+        }
+        channel.Name = name;
+        channel.Enabled = update.Enabled;
+        channel.DisabledMessage = message;
+        await db.SaveChangesAsync(ct);
+        return Result<ChannelInfo>.Ok(ToInfo(channel));
+    }
+
+    /// <summary>Replaces the widget's embed key; pages embedding the old key stop working at once.</summary>
+    public async Task<Result<ChannelInfo>> RegenerateKeyAsync(TeamAccess access, Guid channelId, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChannels))
+        {
+            return Result<ChannelInfo>.Fail(NoPermission);
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var channel = await db.ChatbotChannels.FirstOrDefaultAsync(c => c.Id == channelId, ct);
+        if (channel is null)
+        {
+            return Result<ChannelInfo>.Fail("That channel does not exist in this team.");
+        }
+        if (channel.Kind != ChannelKind.Widget)
+        {
+            return Result<ChannelInfo>.Fail("Only widget channels have an embed key.");
+        }
+        channel.RegenerateKey();
+        await db.SaveChangesAsync(ct);
+        return Result<ChannelInfo>.Ok(ToInfo(channel));
+    }
+
+    public async Task<Result<bool>> DeleteAsync(TeamAccess access, Guid channelId, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChannels))
+        {
+            return Result<bool>.Fail(NoPermission);
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var channel = await db.ChatbotChannels.FirstOrDefaultAsync(c => c.Id == channelId, ct);
+        if (channel is null)
+        {
+            return Result<bool>.Fail("That channel does not exist in this team.");
+        }
+        db.ChatbotChannels.Remove(channel);
+        await db.SaveChangesAsync(ct);
+        return Result<bool>.Ok(true);
+    }
+
+    /// <summary>For public surfaces: the widget channel of this chatbot whose embed key is <paramref name="embedKey"/>.</summary>
+    public async Task<ChannelInfo?> FindWidgetByKeyAsync(Guid teamId, Guid chatbotId, string embedKey, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(embedKey))
+        {
+            return null;
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var channel = await db.ChatbotChannels.AsNoTracking()
+            .FirstOrDefaultAsync(c => c.ChatbotId == chatbotId && c.Kind == ChannelKind.Widget && c.EmbedKey == embedKey, ct);
+        return channel is null ? null : ToInfo(channel);
+    }
+
+    /// <summary>For public surfaces: the chatbot's hosted-page or API channel, or null when it has none (then the surface is on).</summary>
+    public async Task<ChannelInfo?> FindByKindAsync(Guid teamId, Guid chatbotId, ChannelKind kind, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var channel = await db.ChatbotChannels.AsNoTracking()
+            .Where(c => c.ChatbotId == chatbotId && c.Kind == kind).OrderBy(c => c.CreatedAt).FirstOrDefaultAsync(ct);
+        return channel is null ? null : ToInfo(channel);
+    }
+
+    /// <summary>Records the widget version a channel was used with, at most once per <see cref="WidgetVersionResolution"/>.</summary>
+    public async Task RecordWidgetVersionAsync(Guid teamId, Guid channelId, string version, CancellationToken ct)
+    {
+        version = version.Trim();
+        if (version.Length is 0 or > 40)
+        {
+            return;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var channel = await db.ChatbotChannels.FirstOrDefaultAsync(c => c.Id == channelId, ct);
+        if (channel is null ||
+            (channel.LastSeenWidgetVersion == version && channel.LastSeenWidgetAt is { } at && now - at < WidgetVersionResolution))
+        {
+            return;
+        }
+        channel.LastSeenWidgetVersion = version;
+        channel.LastSeenWidgetAt = now;
+        await db.SaveChangesAsync(ct);
+    }
+
+    public static string DefaultName(ChannelKind kind) => kind switch
+    {
+        ChannelKind.HostedPage => "Public page",
+        ChannelKind.Widget => "Chat widget",
+        _ => "API",
+    };
+
+    private static ChannelInfo ToInfo(ChatbotChannel c) => new(c.Id, c.ChatbotId, c.Kind, c.Name, c.EmbedKey,
+        JsonSerializer.Deserialize<List<string>>(c.AllowedDomainsJson) ?? [], c.Enabled, c.DisabledMessage, c.CreatedAt, c.LastSeenWidgetVersion);
+}

@@ -1,0 +1,279 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using OpenChatStudio.Core.Data;
+
+namespace OpenChatStudio.Core.Chat;
+
+/// <summary>
+/// The durable inbox of the chat API: <see cref="AcceptAsync"/> stores the participant's message as an
+/// <see cref="InboundMessage"/> (so a 202 never loses it) and hands it to <see cref="ChatRuntime"/> in the background, in
+/// arrival order per session. The human <see cref="ChatMessage"/> is written by the runtime when processing starts, not
+/// here. Rows left pending by a crash are processed again by <see cref="RecoverAsync"/> at start-up.
+/// </summary>
+public sealed partial class ChatInbox(
+    IDbContextFactory<AppDbContext> dbFactory,
+    ChatRuntime runtime,
+    ChatTaskStreams streams,
+    TimeProvider clock,
+    ILogger<ChatInbox> logger) : IDisposable
+{
+    /// <summary>What clients see when processing failed unexpectedly (details go to the log and the run trace).</summary>
+    public const string GenericError = "Sorry, something went wrong while generating a reply. Please try again.";
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Guid, Task> _running = new();
+
+    public async Task<InboundMessage> AcceptAsync(Guid teamId, Guid sessionId, string text, IReadOnlyList<int> attachmentIds,
+        string? contextJson, CancellationToken ct)
+    {
+        var row = new InboundMessage(teamId, sessionId, text, attachmentIds, contextJson, clock.GetUtcNow().UtcDateTime);
+        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+        {
+            db.InboundMessages.Add(row);
+            await db.SaveChangesAsync(ct);
+        }
+        Dispatch(row, retry: false);
+        return row;
+    }
+
+    /// <summary>Completes when every message handed to the runtime so far has been processed (tests, shutdown).</summary>
+    public Task WhenIdleAsync() => Task.WhenAll(_running.Values);
+
+    /// <summary>
+    /// Processes inbound messages still pending (the app stopped after accepting them). A message whose human message was
+    /// already stored is not stored again: it is completed if its reply exists, otherwise its run is retried.
+    /// </summary>
+    public async Task<int> RecoverAsync(CancellationToken ct)
+    {
+        List<InboundMessage> pending;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            pending = await db.InboundMessages.IgnoreQueryFilters().AsNoTracking()
+                .Where(m => m.Status == InboundStatus.Pending).OrderBy(m => m.AcceptedAt).ToListAsync(ct);
+        }
+        var recovered = 0;
+        foreach (var row in pending)
+        {
+            if (_running.ContainsKey(row.Id))
+            {
+                continue;
+            }
+            await using var db = await dbFactory.CreateForTeamAsync(row.TeamId, ct);
+            var marker = row.Id.ToString();
+            var human = await db.ChatMessages.AsNoTracking()
+                .Where(m => m.SessionId == row.SessionId && m.Role == MessageRole.Human && m.MetadataJson.Contains(marker))
+                .Select(m => new { m.Id, m.Sequence }).FirstOrDefaultAsync(ct);
+            if (human is null)
+            {
+                Dispatch(row, retry: false);
+            }
+            else
+            {
+                var reply = await db.ChatMessages.AsNoTracking()
+                    .Where(m => m.SessionId == row.SessionId && m.Sequence > human.Sequence && m.Role == MessageRole.Ai)
+                    .OrderBy(m => m.Sequence).Select(m => (Guid?)m.Id).FirstOrDefaultAsync(ct);
+                if (reply is null)
+                {
+                    Dispatch(row, retry: true);
+                }
+                else
+                {
+                    var tracked = await db.InboundMessages.SingleAsync(m => m.Id == row.Id, ct);
+                    tracked.HumanMessageId = human.Id;
+                    tracked.ReplyMessageId = reply;
+                    tracked.Status = InboundStatus.Complete;
+                    tracked.FinishedAt = clock.GetUtcNow().UtcDateTime;
+                    await db.SaveChangesAsync(ct);
+                }
+            }
+            recovered++;
+        }
+        if (recovered > 0)
+        {
+            LogRecovered(recovered);
+        }
+        return recovered;
+    }
+
+    private void Dispatch(InboundMessage row, bool retry)
+    {
+        streams.Open(row.Id);
+        var token = _stopping.Token;
+        ValueTask OnToken(string delta) => streams.AppendAsync(row.Id, delta);
+        Task<ChatTurn> turn;
+        try
+        {
+            // Enqueued synchronously, so messages of one session run in the order they were accepted.
+            turn = retry
+                ? runtime.RetryAsync(row.TeamId, row.SessionId, OnToken, token)
+                : runtime.SendAsync(row.TeamId, row.SessionId, row.Text, OnToken, token,
+                    new InboundDetails(row.Id, row.AttachmentIds, row.ContextJson));
+        }
+        catch (Exception ex)
+        {
+            turn = Task.FromException<ChatTurn>(ex);
+        }
+        var finishing = FinishAsync(row, turn);
+        _running[row.Id] = finishing;
+        _ = finishing.ContinueWith(_ => _running.TryRemove(row.Id, out var _), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task FinishAsync(InboundMessage row, Task<ChatTurn> turn)
+    {
+        ChatTurn? result = null;
+        string? error = null;
+        try
+        {
+            result = await turn.ConfigureAwait(false);
+            error = result.Error;
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Shutting down: the row stays pending and is recovered at the next start.
+            streams.Complete(row.Id);
+            return;
+        }
+        catch (Exception ex)
+        {
+            LogFailed(ex, row.Id, row.SessionId);
+            error = GenericError;
+        }
+        try
+        {
+            await using var db = await dbFactory.CreateForTeamAsync(row.TeamId, CancellationToken.None);
+            var tracked = await db.InboundMessages.FirstOrDefaultAsync(m => m.Id == row.Id);
+            if (tracked is not null)
+            {
+                tracked.HumanMessageId = result?.HumanMessageId;
+                tracked.ReplyMessageId = result?.Reply?.MessageId;
+                tracked.Status = error is null ? InboundStatus.Complete : InboundStatus.Failed;
+                tracked.Error = error is { Length: > 2000 } ? error[..2000] : error;
+                tracked.FinishedAt = clock.GetUtcNow().UtcDateTime;
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogFailed(ex, row.Id, row.SessionId);
+        }
+        finally
+        {
+            streams.Complete(row.Id);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Inbound message {InboundId} of session {SessionId} failed")]
+    private partial void LogFailed(Exception ex, Guid inboundId, Guid sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovered {Count} inbound chat messages left pending by the previous run")]
+    private partial void LogRecovered(int count);
+}
+
+/// <summary>
+/// Token deltas of inbound messages being processed, for the SSE endpoint. In memory, per process: a subscriber gets
+/// every delta produced so far and then new ones until the message completes. Kept for a short while after completion.
+/// </summary>
+public sealed class ChatTaskStreams
+{
+    public static readonly TimeSpan Retention = TimeSpan.FromMinutes(2);
+
+    private readonly ConcurrentDictionary<Guid, State> _states = new();
+
+    public void Open(Guid taskId) => _states.TryAdd(taskId, new State());
+
+    public bool IsKnown(Guid taskId) => _states.ContainsKey(taskId);
+
+    public ValueTask AppendAsync(Guid taskId, string delta)
+    {
+        if (delta.Length > 0 && _states.TryGetValue(taskId, out var state))
+        {
+            state.Add(delta);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public void Complete(Guid taskId)
+    {
+        if (_states.TryGetValue(taskId, out var state))
+        {
+            state.Finish();
+            _ = Task.Delay(Retention).ContinueWith(_ => _states.TryRemove(taskId, out var _), TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Deltas so far, then new ones as they come, until the message completes. Nothing for an unknown task.</summary>
+    public async IAsyncEnumerable<string> ReadAsync(Guid taskId, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (!_states.TryGetValue(taskId, out var state))
+        {
+            yield break;
+        }
+        var index = 0;
+        while (true)
+        {
+            var (batch, done, changed) = state.Read(index);
+            index += batch.Length;
+            foreach (var delta in batch)
+            {
+                yield return delta;
+            }
+            if (done)
+            {
+                yield break;
+            }
+            await changed.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private sealed class State
+    {
+        private readonly Lock _sync = new();
+        private readonly List<string> _deltas = [];
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool _done;
+
+        public void Add(string delta)
+        {
+            TaskCompletionSource signal;
+            lock (_sync)
+            {
+                if (_done)
+                {
+                    return;
+                }
+                _deltas.Add(delta);
+                signal = _changed;
+                _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            signal.TrySetResult();
+        }
+
+        public void Finish()
+        {
+            TaskCompletionSource signal;
+            lock (_sync)
+            {
+                _done = true;
+                signal = _changed;
+            }
+            signal.TrySetResult();
+        }
+
+        public (string[] Batch, bool Done, Task Changed) Read(int from)
+        {
+            lock (_sync)
+            {
+                return (_deltas.Skip(from).ToArray(), _done, _changed.Task);
+            }
+        }
+    }
+}

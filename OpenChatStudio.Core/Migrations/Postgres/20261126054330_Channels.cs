@@ -1,0 +1,152 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace OpenChatStudio.Core.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class Channels : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "chat_attachments",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    TeamId = table.Column<Guid>(type: "uuid", nullable: false),
+                    SessionId = table.Column<Guid>(type: "uuid", nullable: false),
+                    MessageId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Name = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    ContentType = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Size = table.Column<long>(type: "bigint", nullable: false),
+                    Content = table.Column<byte[]>(type: "bytea", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_chat_attachments", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_chat_attachments_chat_sessions_SessionId",
+                        column: x => x.SessionId,
+                        principalTable: "chat_sessions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "chat_inbound_messages",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    TeamId = table.Column<Guid>(type: "uuid", nullable: false),
+                    SessionId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Text = table.Column<string>(type: "text", nullable: false),
+                    AttachmentIdsJson = table.Column<string>(type: "text", nullable: false),
+                    ContextJson = table.Column<string>(type: "text", nullable: true),
+                    Status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    HumanMessageId = table.Column<Guid>(type: "uuid", nullable: true),
+                    ReplyMessageId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    AcceptedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    FinishedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_chat_inbound_messages", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_chat_inbound_messages_chat_sessions_SessionId",
+                        column: x => x.SessionId,
+                        principalTable: "chat_sessions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "chatbot_channels",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    TeamId = table.Column<Guid>(type: "uuid", nullable: false),
+                    ChatbotId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    EmbedKey = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    AllowedDomainsJson = table.Column<string>(type: "text", nullable: false),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    DisabledMessage = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    LastSeenWidgetVersion = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    LastSeenWidgetAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_chatbot_channels", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_chatbot_channels_chatbots_ChatbotId",
+                        column: x => x.ChatbotId,
+                        principalTable: "chatbots",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_chat_attachments_MessageId",
+                table: "chat_attachments",
+                column: "MessageId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_chat_attachments_MessageId_CreatedAt",
+                table: "chat_attachments",
+                columns: new[] { "MessageId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_chat_attachments_SessionId",
+                table: "chat_attachments",
+                column: "SessionId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_chat_inbound_messages_SessionId_Status_AcceptedAt",
+                table: "chat_inbound_messages",
+                columns: new[] { "SessionId", "Status", "AcceptedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_chat_inbound_messages_Status_AcceptedAt",
+                table: "chat_inbound_messages",
+                columns: new[] { "Status", "AcceptedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_chatbot_channels_ChatbotId",
+                table: "chatbot_channels",
+                column: "ChatbotId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_chatbot_channels_EmbedKey",
+                table: "chatbot_channels",
+                column: "EmbedKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_chatbot_channels_TeamId_ChatbotId",
+                table: "chatbot_channels",
+                columns: new[] { "TeamId", "ChatbotId" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "chat_attachments");
+
+            migrationBuilder.DropTable(
+                name: "chat_inbound_messages");
+
+            migrationBuilder.DropTable(
+                name: "chatbot_channels");
+        }
+    }
+}

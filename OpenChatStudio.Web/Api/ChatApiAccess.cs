@@ -1,0 +1,102 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpenChatStudio.Core.Channels;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Versions;
+
+namespace OpenChatStudio.Web.Api;
+
+/// <summary>What a session endpoint is used for: conversing (message, polls, stream) or files (upload, download).</summary>
+public enum SessionUse
+{
+    Converse,
+    Files,
+}
+
+/// <summary>A caller admitted to a session.</summary>
+public sealed record SessionCaller(Guid TeamId, ChatSession Session, bool FileUploadsEnabled);
+
+/// <summary>
+/// Authorisation of the chat API's session endpoints (docs/channels.md). In order: rate limit per session; an API key must
+/// be of the session's team; an embed key must belong to a widget channel of the session's chatbot and the page's
+/// domain must be allowed; keyless callers need a public chatbot (empty allowlist, or the session's participant on it).
+/// Files (upload/download) are also allowed keyless in sessions started with an embed key, because the widget cannot
+/// send its key on uploads.
+/// </summary>
+public sealed class ChatSessionAccess(
+    IDbContextFactory<AppDbContext> dbFactory,
+    ChannelService channels,
+    ChatRateLimiter limiter,
+    IOptionsMonitor<ChatApiOptions> options)
+{
+    public async Task<(SessionCaller? Caller, IResult? Failure)> AuthorizeAsync(HttpContext http, string sessionId, SessionUse use, CancellationToken ct)
+    {
+        if (!Guid.TryParse(sessionId, out var id))
+        {
+            return (null, NoSession());
+        }
+        if (ChatApi.Limited(http, limiter, "session:" + id, options.CurrentValue.SessionRequestsPerWindow) is { } limited)
+        {
+            return (null, limited);
+        }
+        ChatSession? session;
+        await using (var any = await dbFactory.CreateDbContextAsync(ct))
+        {
+            session = await any.ChatSessions.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
+        }
+        if (session is null)
+        {
+            return (null, NoSession());
+        }
+
+        string allowlist;
+        bool uploads;
+        string identifier;
+        await using (var db = await dbFactory.CreateForTeamAsync(session.TeamId, ct))
+        {
+            var chatbot = await db.Chatbots.AsNoTracking().SingleAsync(c => c.Id == session.ChatbotId, ct);
+            var snapshot = await VersionService.ResolveAsync(db, chatbot, session.Version, ct);
+            allowlist = snapshot.Value?.ParticipantAllowlistJson ?? chatbot.ParticipantAllowlistJson;
+            uploads = snapshot.Value?.FileUploadsEnabled ?? chatbot.FileUploadsEnabled;
+            identifier = await db.Participants.Where(p => p.Id == session.ParticipantId).Select(p => p.Identifier).SingleAsync(ct);
+        }
+        var caller = new SessionCaller(session.TeamId, session, uploads);
+
+        var apiKey = await ChatApi.ApiKeyAsync(http, session.TeamId);
+        if (apiKey.Failure is not null)
+        {
+            return (null, ReplaceNotFound(apiKey.Failure));
+        }
+        if (apiKey.Authenticated)
+        {
+            return (caller, null);
+        }
+        var embed = await ChatApi.EmbedKeyAsync(http, channels, session.TeamId, session.ChatbotId, ct);
+        if (embed.Failure is not null)
+        {
+            return (null, embed.Failure);
+        }
+        if (embed.Channel is not null)
+        {
+            await ChatApi.RecordWidgetVersionAsync(http, channels, session.TeamId, embed.Channel.Id, ct);
+            return (caller, null);
+        }
+        if (use == SessionUse.Files && session.Platform == ChatApi.WidgetPlatform)
+        {
+            return (caller, null);
+        }
+        if (await ChatApi.DisabledAsync(channels, session.TeamId, session.ChatbotId, session.Platform, ct) is { } disabled)
+        {
+            return (null, disabled);
+        }
+        return ChatApi.AllowedParticipant(allowlist, identifier)
+            ? (caller, null)
+            : (null, ChatApi.Detail(StatusCodes.Status403Forbidden, ChatApi.NoPermission));
+    }
+
+    private static IResult ReplaceNotFound(IResult failure) =>
+        failure is IStatusCodeHttpResult { StatusCode: StatusCodes.Status404NotFound } ? NoSession() : failure;
+
+    private static IResult NoSession() => ChatApi.Detail(StatusCodes.Status404NotFound, "No session matches the given query.");
+}
