@@ -15,6 +15,7 @@ builder.Services
     .AddAccountsAndAuth(builder.Configuration)
     .AddApiHosting()
     .AddChatApi(builder.Configuration)
+    .AddHostedChat()
     .AddUi();
 
 var app = builder.Build();
@@ -47,6 +48,7 @@ app.MapTeamsApi();
 app.MapPipelinesApi();
 app.MapOpenAiApi();
 app.MapChatApi();
+app.MapHostedChatApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

@@ -40,6 +40,12 @@ public sealed class Chatbot : ITeamOwned
     /// <summary>Event triggers (static and timeout) with their actions, as JSON; copied into every version.</summary>
     public string TriggersJson { get; set; } = "[]";
 
+    /// <summary>JSON array of messages the hosted page shows before the participant writes (not sent to the bot).</summary>
+    public string WelcomeMessagesJson { get; set; } = "[]";
+
+    /// <summary>JSON array of suggested first questions the hosted page offers as buttons.</summary>
+    public string StarterQuestionsJson { get; set; } = "[]";
+
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
 
     public DateTime UpdatedAt { get; private set; } = DateTime.UtcNow;

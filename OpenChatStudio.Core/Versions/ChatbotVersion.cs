@@ -50,6 +50,10 @@ public sealed class ChatbotVersion : ITeamOwned
     /// <summary>The chatbot's event triggers (static and timeout) as JSON, versioned with it.</summary>
     public string TriggersJson { get; private set; } = "[]";
 
+    public string WelcomeMessagesJson { get; private set; } = "[]";
+
+    public string StarterQuestionsJson { get; private set; } = "[]";
+
     private ChatbotVersion()
     {
     }
@@ -72,5 +76,7 @@ public sealed class ChatbotVersion : ITeamOwned
         FileUploadsEnabled = source.FileUploadsEnabled;
         ConsentFormId = source.ConsentFormId;
         TriggersJson = source.TriggersJson;
+        WelcomeMessagesJson = source.WelcomeMessagesJson;
+        StarterQuestionsJson = source.StarterQuestionsJson;
     }
 }
