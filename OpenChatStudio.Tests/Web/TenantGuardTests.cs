@@ -32,7 +32,7 @@ public partial class TenantGuardTests : IAsyncLifetime
         "GET /health/live", "GET /health/ready",
         "GET /openapi/{documentName}.json",
         "GET /scalar/{documentName?}",
-        "GET /chat/{ChatbotPublicId:guid}", "POST /chat/{ChatbotPublicId:guid}",
+        "GET /chat/{ChatbotPublicId:guid}",
     ];
 
     private readonly OcsAppFactory _app = new();
