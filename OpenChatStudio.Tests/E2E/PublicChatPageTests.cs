@@ -24,7 +24,12 @@ public class PublicChatPageTests : IClassFixture<BrowserFixture>, IAsyncLifetime
     private readonly OcsAppFactory _app = new();
     private TeamAccess _access = default!;
 
-    public PublicChatPageTests(BrowserFixture browser) => _browser = browser;
+    public PublicChatPageTests(BrowserFixture browser)
+    {
+        _browser = browser;
+        // Replies run through the whole chat pipeline on a shared 2-core machine: wait up to 15 s for them (not a timing assertion).
+        SetDefaultExpectTimeout(15_000);
+    }
 
     public async Task InitializeAsync()
     {
