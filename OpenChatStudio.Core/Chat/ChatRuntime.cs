@@ -118,7 +118,8 @@ public sealed partial class ChatRuntime(
     /// <summary>
     /// As <see cref="SendAsync(Guid, Guid, string, Func{string, ValueTask}?, CancellationToken)"/>, for a message that came
     /// through the chat API's inbox: the human message records the inbound id and page context, and the uploaded
-    /// attachments are linked to it in the same save.
+    /// attachments are linked to it in the same save. <c>/reset</c> is not interpreted here: a widget cannot follow a new
+    /// session, so the text is an ordinary message.
     /// </summary>
     public Task<ChatTurn> SendAsync(Guid teamId, Guid sessionId, string text, Func<string, ValueTask>? onToken, CancellationToken ct,
         InboundDetails? inbound) =>

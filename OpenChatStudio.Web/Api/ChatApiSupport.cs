@@ -17,8 +17,8 @@ public sealed class ChatApiOptions
     /// <summary>Requests per session per window on the session endpoints (OCS: 300 per 5 minutes).</summary>
     public int SessionRequestsPerWindow { get; set; } = 300;
 
-    /// <summary>Session starts per client IP per window.</summary>
-    public int StartsPerIpPerWindow { get; set; } = 60;
+    /// <summary>Session starts per client IP per window (OCS: the same 300 per 5 minutes).</summary>
+    public int StartsPerIpPerWindow { get; set; } = 300;
 
     public int WindowSeconds { get; set; } = 300;
 }

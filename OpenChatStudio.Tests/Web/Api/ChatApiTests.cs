@@ -363,6 +363,50 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
     }
 
     [Fact]
+    public async Task SessionEndpoints_ApiKeyOfAnotherTeam_Is404_OwnTeamsKeyWorks()
+    {
+        var bot = await _kit.BotAsync(allowlist: ["ocs:insider"]);
+        var other = await _kit.BotAsync();
+        var session = await _kit.StartAsync(bot, "ocs:insider");
+
+        var foreign = Get($"/api/chat/{session}/poll/");
+        foreign.Headers.Add("X-api-key", await _kit.ApiKeyAsync(other));
+        Assert.Equal("No session matches the given query.", (await BodyAsync(await Client.SendAsync(foreign), 404)).GetProperty("detail").GetString());
+
+        var own = Get($"/api/chat/{session}/poll/");
+        own.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _kit.ApiKeyAsync(bot));
+        await BodyAsync(await Client.SendAsync(own), 200);
+    }
+
+    [Fact]
+    public async Task Purge_RemovesOnlyUploadsNeverSentAndOlderThanADay()
+    {
+        var bot = await _kit.BotAsync(uploads: true);
+        var session = Guid.Parse(await _kit.StartAsync(bot));
+        var dbFactory = _app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        var old = DateTime.UtcNow.AddHours(-25);
+        ChatAttachment stale, sent, fresh;
+        await using (var db = await dbFactory.CreateForTeamAsync(bot.Access.TeamId, default))
+        {
+            var human = new ChatMessage(bot.Access.TeamId, session, 1, MessageRole.Human, "with file");
+            stale = new ChatAttachment(bot.Access.TeamId, session, "stale.txt", "text/plain", [1], old);
+            sent = new ChatAttachment(bot.Access.TeamId, session, "sent.txt", "text/plain", [2], old) { MessageId = human.Id };
+            fresh = new ChatAttachment(bot.Access.TeamId, session, "fresh.txt", "text/plain", [3], DateTime.UtcNow);
+            db.ChatMessages.Add(human);
+            db.ChatAttachments.AddRange(stale, sent, fresh);
+            await db.SaveChangesAsync();
+        }
+
+        await _app.Services.GetRequiredService<ChatAttachmentStore>().PurgeUnattachedAsync(default);
+
+        await using (var db = await dbFactory.CreateForTeamAsync(bot.Access.TeamId, default))
+        {
+            var left = await db.ChatAttachments.Where(a => a.SessionId == session).Select(a => a.Name).OrderBy(n => n).ToListAsync();
+            Assert.Equal(["fresh.txt", "sent.txt"], left);
+        }
+    }
+
+    [Fact]
     public async Task Poll_BadSinceOrLimit_Is400()
     {
         var bot = await _kit.BotAsync();
