@@ -16,6 +16,7 @@ builder.Services
     .AddAccountsAndAuth(builder.Configuration)
     .AddApiHosting()
     .AddChatApi(builder.Configuration)
+    .AddHostedChat()
     .AddUi()
     .AddAudit();
 
@@ -52,6 +53,7 @@ app.MapOpenAiApi();
 app.MapParticipantsExport();
 app.MapRestApi();
 app.MapChatApi();
+app.MapHostedChatApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

@@ -31,6 +31,9 @@ public sealed class ChatMessage : ITeamOwned
 
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
 
+    /// <summary>For bot messages: the participant's rating, 1 (👍) or -1 (👎); null when not rated.</summary>
+    public int? Rating { get; set; }
+
     private ChatMessage()
     {
     }

@@ -52,6 +52,12 @@ public sealed class Chatbot : ITeamOwned
 
     public string TriggersJson { get; set; } = "[]";
 
+    /// <summary>JSON array of messages the hosted page shows before the participant writes (not sent to the bot).</summary>
+    public string WelcomeMessagesJson { get; set; } = "[]";
+
+    /// <summary>JSON array of suggested first questions the hosted page offers as buttons.</summary>
+    public string StarterQuestionsJson { get; set; } = "[]";
+
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
 
     [AuditIgnore]

@@ -17,13 +17,20 @@ public sealed record ChatbotDetails(
     IReadOnlyList<string> ParticipantAllowlist,
     bool FileUploadsEnabled,
     Guid? ConsentFormId,
-    DateTime UpdatedAt);
+    DateTime UpdatedAt,
+    IReadOnlyList<string>? WelcomeMessages = null,
+    IReadOnlyList<string>? StarterQuestions = null);
 
-/// <summary>The settings form. An empty allowlist means anyone may chat.</summary>
+/// <summary>
+/// The settings form. An empty allowlist means anyone may chat. Welcome messages and starter questions (hosted page) are
+/// left unchanged when null.
+/// </summary>
 public sealed record ChatbotSettings(
     string Name,
     string Description,
     string? SeedMessage,
     IReadOnlyList<string> ParticipantAllowlist,
     bool FileUploadsEnabled,
-    Guid? ConsentFormId);
+    Guid? ConsentFormId,
+    IReadOnlyList<string>? WelcomeMessages = null,
+    IReadOnlyList<string>? StarterQuestions = null);

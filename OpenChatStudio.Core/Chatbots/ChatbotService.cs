@@ -87,6 +87,16 @@ public sealed partial class ChatbotService(IDbContextFactory<AppDbContext> dbFac
         {
             return Result<ChatbotDetails>.Fail($"The allowlist holds at most {MaxAllowlistEntries:N0} identifiers.");
         }
+        var welcome = settings.WelcomeMessages is null ? null : CleanLines(settings.WelcomeMessages);
+        var starters = settings.StarterQuestions is null ? null : CleanLines(settings.StarterQuestions);
+        if (welcome?.Count > MaxWelcomeMessages || welcome?.Any(m => m.Length > 2000) == true)
+        {
+            return Result<ChatbotDetails>.Fail($"Up to {MaxWelcomeMessages} welcome messages of at most 2,000 characters each.");
+        }
+        if (starters?.Count > MaxStarterQuestions || starters?.Any(q => q.Length > 200) == true)
+        {
+            return Result<ChatbotDetails>.Fail($"Up to {MaxStarterQuestions} starter questions of at most 200 characters each.");
+        }
         await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
         var bot = await db.Chatbots.FirstOrDefaultAsync(c => c.Id == id, ct);
         if (bot is null)
@@ -103,6 +113,14 @@ public sealed partial class ChatbotService(IDbContextFactory<AppDbContext> dbFac
         bot.ParticipantAllowlistJson = JsonSerializer.Serialize(allowlist);
         bot.FileUploadsEnabled = settings.FileUploadsEnabled;
         bot.ConsentFormId = settings.ConsentFormId;
+        if (welcome is not null)
+        {
+            bot.WelcomeMessagesJson = JsonSerializer.Serialize(welcome);
+        }
+        if (starters is not null)
+        {
+            bot.StarterQuestionsJson = JsonSerializer.Serialize(starters);
+        }
         bot.Touch();
         await db.SaveChangesAsync(ct);
         return Result<ChatbotDetails>.Ok(ToDetails(bot));
@@ -163,6 +181,8 @@ public sealed partial class ChatbotService(IDbContextFactory<AppDbContext> dbFac
             ParticipantAllowlistJson = source.ParticipantAllowlistJson,
             FileUploadsEnabled = source.FileUploadsEnabled,
             ConsentFormId = source.ConsentFormId,
+            WelcomeMessagesJson = source.WelcomeMessagesJson,
+            StarterQuestionsJson = source.StarterQuestionsJson,
         };
         db.Chatbots.Add(copy);
         await db.SaveChangesAsync(ct);
@@ -207,7 +227,31 @@ public sealed partial class ChatbotService(IDbContextFactory<AppDbContext> dbFac
         JsonSerializer.Deserialize<Dictionary<string, NodePosition>>(c.LayoutJson) ?? [],
         c.EditRevision,
         JsonSerializer.Deserialize<List<string>>(c.ParticipantAllowlistJson) ?? [],
-        c.FileUploadsEnabled, c.ConsentFormId, c.UpdatedAt);
+        c.FileUploadsEnabled, c.ConsentFormId, c.UpdatedAt, JsonList(c.WelcomeMessagesJson), JsonList(c.StarterQuestionsJson));
+
+    public const int MaxWelcomeMessages = 10;
+
+    public const int MaxStarterQuestions = 6;
+
+    /// <summary>A JSON array of strings (welcome messages, starter questions); empty or malformed reads as none.</summary>
+    public static IReadOnlyList<string> JsonList(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return [];
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<List<string>>(json) ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    private static List<string> CleanLines(IEnumerable<string> items) =>
+        items.Select(i => i.Trim()).Where(i => i.Length > 0).ToList();
 
     [GeneratedRegex(@"[\s,;]+")]
     private static partial Regex Separators();

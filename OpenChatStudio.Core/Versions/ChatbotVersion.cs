@@ -60,6 +60,10 @@ public sealed class ChatbotVersion : ITeamOwned
 
     public string TriggersJson { get; private set; } = "[]";
 
+    public string WelcomeMessagesJson { get; private set; } = "[]";
+
+    public string StarterQuestionsJson { get; private set; } = "[]";
+
     private ChatbotVersion()
     {
     }
@@ -82,5 +86,7 @@ public sealed class ChatbotVersion : ITeamOwned
         FileUploadsEnabled = source.FileUploadsEnabled;
         ConsentFormId = source.ConsentFormId;
         TriggersJson = source.TriggersJson;
+        WelcomeMessagesJson = source.WelcomeMessagesJson;
+        StarterQuestionsJson = source.StarterQuestionsJson;
     }
 }

@@ -36,6 +36,9 @@ public partial class TenantGuardTests : IAsyncLifetime
         "POST /api/chat/start/", "POST /api/chat/{session_id}/message/", "GET /api/chat/{session_id}/{task_id}/poll/",
         "GET /api/chat/{session_id}/{task_id}/stream/", "GET /api/chat/{session_id}/poll/", "POST /api/chat/{session_id}/upload/",
         "GET /api/chat/{session_id}/files/{file_id:int}/content/",
+        // The hosted chat page (docs/public-chat.md) and its endpoints.
+        "GET /chat/{ChatbotPublicId:guid}",
+        "GET /api/chat/{session_id}/rendered/", "POST /api/chat/{session_id}/rating/", "POST /api/chat/{session_id}/end/",
     ];
 
     private readonly OcsAppFactory _app = new();

@@ -478,6 +478,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<int?>("Rating")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(10)
@@ -817,6 +820,10 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
 
+                    b.Property<string>("StarterQuestionsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<Guid>("TeamId")
                         .HasColumnType("uuid");
 
@@ -826,6 +833,10 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WelcomeMessagesJson")
+                        .IsRequired()
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1324,10 +1335,18 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
 
+                    b.Property<string>("StarterQuestionsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<Guid>("TeamId")
                         .HasColumnType("uuid");
 
                     b.Property<string>("TriggersJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("WelcomeMessagesJson")
                         .IsRequired()
                         .HasColumnType("text");
 
