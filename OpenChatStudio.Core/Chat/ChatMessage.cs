@@ -29,6 +29,9 @@ public sealed class ChatMessage : ITeamOwned
     /// <summary>For bot messages: the chatbot version that produced it (null: the working version).</summary>
     public int? VersionNumber { get; set; }
 
+    /// <summary>The participant's rating of a bot message (thumbs up/down), if any.</summary>
+    public Sessions.MessageRating? Rating { get; set; }
+
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
 
     private ChatMessage()
