@@ -2,6 +2,7 @@ using OpenChatStudio.Core;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Web.Api;
 using OpenChatStudio.Web.Components;
+using OpenChatStudio.Web.Components.Sessions;
 using OpenChatStudio.Web.Hosting;
 using Scalar.AspNetCore;
 using Serilog;
@@ -44,6 +45,7 @@ app.MapAccountEndpoints();
 app.MapTeamsApi();
 app.MapPipelinesApi();
 app.MapOpenAiApi();
+app.MapSessionExports();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

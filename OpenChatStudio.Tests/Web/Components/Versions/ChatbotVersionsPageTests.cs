@@ -57,8 +57,8 @@ public class ChatbotVersionsPageTests : BunitTestContext
         var cut = Render(bot);
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=unpublished-warning]")));
 
-        cut.Find("[data-testid=create-version] button, button[data-testid=create-version]").Click();
-        cut.Find("textarea[data-testid=version-description], [data-testid=version-description] textarea").Change("Launch");
+        cut.WaitForAssertion(() => cut.Find("button[data-testid=create-version]").Click());
+        cut.WaitForAssertion(() => cut.Find("textarea[data-testid=version-description], [data-testid=version-description] textarea").Change("Launch"));
         cut.Find("button[data-testid=create-version-confirm]").Click();
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=published-badge]")));
