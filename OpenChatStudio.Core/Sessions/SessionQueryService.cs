@@ -26,9 +26,14 @@ public sealed class SessionQueryService(IDbContextFactory<AppDbContext> dbFactor
         await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
         var query = Apply(db, filter);
         var total = await query.CountAsync(ct);
-        var rows = await query
+        // Page the ids first, then look up names and counts for those rows only (SQLite would otherwise evaluate the
+        // per-row subqueries for every skipped row of a deep page).
+        var ids = await query
             .OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id)
             .Skip(page * pageSize).Take(pageSize)
+            .Select(s => s.Id)
+            .ToListAsync(ct);
+        var rows = await db.ChatSessions.AsNoTracking().Where(s => ids.Contains(s.Id))
             .Select(s => new
             {
                 s.Id,
@@ -44,7 +49,8 @@ public sealed class SessionQueryService(IDbContextFactory<AppDbContext> dbFactor
                 s.TagsJson,
             })
             .ToListAsync(ct);
-        return new SessionPage(rows.Select(r => new SessionRow(r.Id, r.ChatbotId, r.ChatbotName ?? "", r.ParticipantId,
+        var order = ids.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
+        return new SessionPage(rows.OrderBy(r => order[r.Id]).Select(r => new SessionRow(r.Id, r.ChatbotId, r.ChatbotName ?? "", r.ParticipantId,
             r.Participant?.Identifier ?? "", r.Participant?.Name, r.Platform, r.Status, r.CreatedAt, r.LastActivityAt, r.Messages,
             ParseTags(r.TagsJson))).ToList(), total, page, pageSize);
     }
