@@ -29,6 +29,7 @@ public static class CoreRegistration
             .AddLlm(configuration)
             .AddProviders()
             .AddChat()
+            .AddSessions(contentRoot)
             .AddApiKeys()
             .AddProgrammaticApi()
             .AddChannels();
@@ -89,6 +90,18 @@ public static class CoreRegistration
         services.TryAddSingleton<Versions.VersionService>();
         services.TryAddSingleton<SessionPlaygroundService>();
         services.TryAddSingleton<Chatbots.ResourceService>();
+        return services;
+    }
+
+    /// <summary>Session review: filtered lists, transcripts with comments and tags, and the background CSV export.</summary>
+    public static IServiceCollection AddSessions(this IServiceCollection services, string contentRoot)
+    {
+        services.TryAddSingleton<Sessions.SessionQueryService>();
+        services.TryAddSingleton<Sessions.SessionReviewService>();
+        services.TryAddSingleton<Sessions.SessionCsvExporter>();
+        services.TryAddSingleton(sp => new Sessions.SessionExportService(
+            sp.GetRequiredService<DatabaseOptions>(), contentRoot, sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<Sessions.SessionExportWorker>();
         return services;
     }
 

@@ -3,6 +3,7 @@ using OpenChatStudio.Core.Data;
 using OpenChatStudio.Web.Api;
 using OpenChatStudio.Web.Audit;
 using OpenChatStudio.Web.Components;
+using OpenChatStudio.Web.Components.Sessions;
 using OpenChatStudio.Web.Hosting;
 using Scalar.AspNetCore;
 using Serilog;
@@ -54,6 +55,7 @@ app.MapParticipantsExport();
 app.MapRestApi();
 app.MapChatApi();
 app.MapHostedChatApi();
+app.MapSessionExports();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

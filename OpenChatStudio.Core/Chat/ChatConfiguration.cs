@@ -15,6 +15,10 @@ internal sealed class ChatSessionConfiguration : IEntityTypeConfiguration<ChatSe
         b.Ignore(s => s.Version);
         b.HasIndex(s => new { s.TeamId, s.ChatbotId, s.CreatedAt });
         b.HasIndex(s => s.ParticipantId);
+        // Session review (Core/Sessions/SessionQueryService): team-wide lists and the filters that narrow them, newest first.
+        b.HasIndex(s => new { s.TeamId, s.CreatedAt });
+        b.HasIndex(s => new { s.TeamId, s.Status, s.CreatedAt });
+        b.HasIndex(s => new { s.TeamId, s.Platform, s.CreatedAt });
     }
 }
 
@@ -26,6 +30,10 @@ internal sealed class ChatMessageConfiguration : IEntityTypeConfiguration<ChatMe
         b.Property(m => m.Role).HasConversion<string>().HasMaxLength(10);
         b.HasIndex(m => new { m.SessionId, m.Sequence }).IsUnique();
         b.HasIndex(m => m.TeamId);
+        b.Property(m => m.Rating).HasConversion<string>().HasMaxLength(10);
+        // "Has rating" and "version" filters look up a session's messages by these.
+        b.HasIndex(m => new { m.SessionId, m.Rating });
+        b.HasIndex(m => new { m.SessionId, m.VersionNumber });
     }
 }
 

@@ -29,10 +29,10 @@ public sealed class ChatMessage : ITeamOwned
     /// <summary>For bot messages: the chatbot version that produced it (null: the working version).</summary>
     public int? VersionNumber { get; set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    /// <summary>The participant's rating of a bot message (thumbs up/down), if any.</summary>
+    public Sessions.MessageRating? Rating { get; set; }
 
-    /// <summary>For bot messages: the participant's rating, 1 (👍) or -1 (👎); null when not rated.</summary>
-    public int? Rating { get; set; }
+    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
 
     private ChatMessage()
     {

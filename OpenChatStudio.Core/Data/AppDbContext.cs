@@ -51,6 +51,8 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<Chat.ChatMessage> ChatMessages => Set<Chat.ChatMessage>();
 
+    public DbSet<Sessions.SessionComment> SessionComments => Set<Sessions.SessionComment>();
+
     public DbSet<Chat.RunTrace> RunTraces => Set<Chat.RunTrace>();
 
     public DbSet<Chat.UsageRecord> UsageRecords => Set<Chat.UsageRecord>();

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using OpenChatStudio.Core.Chatbots;
 using OpenChatStudio.Core.Common;
 using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Teams;
 
 namespace OpenChatStudio.Core.Versions;
@@ -88,6 +89,105 @@ public sealed class VersionService(IDbContextFactory<AppDbContext> dbFactory, Ti
         version.IsPublished = true;
         await db.SaveChangesAsync(ct);
         return Result<VersionSummary>.Ok(ToSummary(version));
+    }
+
+    /// <summary>
+    /// The difference from one version to another; a null number means the working version (e.g. "what changed since v3":
+    /// from 3 to null).
+    /// </summary>
+    public async Task<Result<VersionDiff>> DiffAsync(TeamAccess access, Guid chatbotId, int? fromNumber, int? toNumber, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var chatbot = await db.Chatbots.AsNoTracking().FirstOrDefaultAsync(c => c.Id == chatbotId, ct);
+        if (chatbot is null)
+        {
+            return Result<VersionDiff>.Fail("That chatbot does not exist in this team.");
+        }
+        var from = await ContentAsync(db, chatbot, fromNumber, ct);
+        var to = await ContentAsync(db, chatbot, toNumber, ct);
+        if (from is null || to is null)
+        {
+            return Result<VersionDiff>.Fail($"Version {(from is null ? fromNumber : toNumber)} does not exist for this chatbot.");
+        }
+        return Result<VersionDiff>.Ok(VersionDiffer.Compare(from, to));
+    }
+
+    /// <summary>
+    /// Replaces the working version with a copy of version <paramref name="number"/> (settings, pipeline, layout, triggers).
+    /// Unreleased changes are lost. The chatbot's edit revision moves on, so a designer still open on the old working
+    /// version sees a conflict instead of saving over the revert. Returns the new edit revision.
+    /// </summary>
+    public async Task<Result<int>> RevertAsync(TeamAccess access, Guid chatbotId, int number, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditPipelines))
+        {
+            return Result<int>.Fail("Only editors and admins can revert the working version.");
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var chatbot = await db.Chatbots.FirstOrDefaultAsync(c => c.Id == chatbotId, ct);
+        if (chatbot is null)
+        {
+            return Result<int>.Fail("That chatbot does not exist in this team.");
+        }
+        if (chatbot.IsArchived)
+        {
+            return Result<int>.Fail("Archived chatbots cannot be changed. Restore it first.");
+        }
+        var version = await db.ChatbotVersions.AsNoTracking().FirstOrDefaultAsync(v => v.ChatbotId == chatbotId && v.Number == number, ct);
+        if (version is null)
+        {
+            return Result<int>.Fail($"Version {number} does not exist for this chatbot.");
+        }
+        chatbot.Name = version.Name;
+        chatbot.Description = version.ChatbotDescription;
+        chatbot.SeedMessage = version.SeedMessage;
+        chatbot.SetPipeline(PipelineGraph.FromJson(version.PipelineJson));
+        chatbot.LayoutJson = version.LayoutJson;
+        chatbot.ParticipantAllowlistJson = version.ParticipantAllowlistJson;
+        chatbot.FileUploadsEnabled = version.FileUploadsEnabled;
+        chatbot.ConsentFormId = version.ConsentFormId is { } formId && await db.ConsentForms.AnyAsync(f => f.Id == formId, ct) ? formId : null;
+        chatbot.TriggersJson = version.TriggersJson;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Result<int>.Fail("Someone saved the chatbot at the same moment. Try again.");
+        }
+        return Result<int>.Ok(chatbot.EditRevision);
+    }
+
+    /// <summary>Archives (soft-deletes) a version. The published version cannot be archived: publish another first.</summary>
+    public async Task<Result<VersionSummary>> ArchiveAsync(TeamAccess access, Guid chatbotId, int number, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChatbots))
+        {
+            return Result<VersionSummary>.Fail("Only editors and admins can archive versions.");
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var version = await db.ChatbotVersions.FirstOrDefaultAsync(v => v.ChatbotId == chatbotId && v.Number == number, ct);
+        if (version is null)
+        {
+            return Result<VersionSummary>.Fail($"Version {number} does not exist for this chatbot.");
+        }
+        if (version.IsPublished)
+        {
+            return Result<VersionSummary>.Fail($"Version {number} is published. Publish another version before archiving it.");
+        }
+        version.IsArchived = true;
+        await db.SaveChangesAsync(ct);
+        return Result<VersionSummary>.Ok(ToSummary(version));
+    }
+
+    private static async Task<VersionContent?> ContentAsync(AppDbContext db, Chatbot chatbot, int? number, CancellationToken ct)
+    {
+        if (number is null)
+        {
+            return VersionContent.Working(chatbot);
+        }
+        var version = await db.ChatbotVersions.AsNoTracking().FirstOrDefaultAsync(v => v.ChatbotId == chatbot.Id && v.Number == number, ct);
+        return version is null ? null : VersionContent.Of(version);
     }
 
     /// <summary>

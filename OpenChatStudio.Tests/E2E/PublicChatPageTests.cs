@@ -161,7 +161,7 @@ public class PublicChatPageTests : IClassFixture<BrowserFixture>, IAsyncLifetime
             var ratings = await db.ChatMessages.AsNoTracking().Where(m => m.SessionId == Guid.Parse(sessionId) && m.Rating != null)
                 .Select(m => new { m.Sequence, m.Rating, m.Content }).ToListAsync();
             var rated = Assert.Single(ratings);
-            Assert.Equal(1, rated.Rating);
+            Assert.Equal(OpenChatStudio.Core.Sessions.MessageRating.Up, rated.Rating);
         }
 
         // End chat, then a new chat gets a new session.

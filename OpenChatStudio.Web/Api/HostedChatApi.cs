@@ -92,13 +92,13 @@ public static class HostedChatApi
         {
             errors["created_at"] = new JsonArray("The created_at of a bot message, as poll/ returns it.");
         }
-        int? rating = null;
+        Core.Sessions.MessageRating? rating = null;
         switch (root["rating"])
         {
             case null:
                 break;
             case JsonValue v when v.TryGetValue(out string? s) && s is "up" or "down":
-                rating = s == "up" ? 1 : -1;
+                rating = s == "up" ? Core.Sessions.MessageRating.Up : Core.Sessions.MessageRating.Down;
                 break;
             default:
                 errors["rating"] = new JsonArray("Expected \"up\", \"down\" or null.");
@@ -145,10 +145,10 @@ public static class HostedChatApi
         return Results.Json(new JsonObject { ["session_status"] = "ended" }, ChatApiJson.Options);
     }
 
-    private static string? RatingName(int? rating) => rating switch
+    private static string? RatingName(Core.Sessions.MessageRating? rating) => rating switch
     {
-        > 0 => "up",
-        < 0 => "down",
+        Core.Sessions.MessageRating.Up => "up",
+        Core.Sessions.MessageRating.Down => "down",
         _ => null,
     };
 }

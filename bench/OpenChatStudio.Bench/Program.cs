@@ -1,6 +1,39 @@
 using BenchmarkDotNet.Running;
 using OpenChatStudio.Bench;
 
+// `-- sessions-measure`: seed 100k sessions once and time each sessions-list query (median of 20 runs), without BenchmarkDotNet.
+if (args is ["sessions-measure", ..])
+{
+    var bench = new SessionsListBenchmarks();
+    var seedWatch = System.Diagnostics.Stopwatch.StartNew();
+    await bench.SetupAsync();
+    Console.WriteLine($"setup (seed if needed): {seedWatch.Elapsed.TotalSeconds:0.0} s");
+    var cases = new (string Name, Func<Task<OpenChatStudio.Core.Sessions.SessionPage>> Run)[]
+    {
+        (nameof(bench.TeamWideFirstPage), bench.TeamWideFirstPage),
+        (nameof(bench.ChatbotFirstPage), bench.ChatbotFirstPage),
+        (nameof(bench.StatusPlatformDateRange), bench.StatusPlatformDateRange),
+        (nameof(bench.ChatbotVersionHasRating), bench.ChatbotVersionHasRating),
+        (nameof(bench.TagFilter), bench.TagFilter),
+        (nameof(bench.TeamWidePage1000), bench.TeamWidePage1000),
+    };
+    foreach (var (name, run) in cases)
+    {
+        var first = await run();
+        var times = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            await run();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        Console.WriteLine($"{name,-26} total={first.Total,7} rows={first.Rows.Count,3} median={times[10],8:0.00} ms  p95={times[18],8:0.00} ms");
+    }
+    bench.Cleanup();
+    return 0;
+}
+
 // Sanity check first, so a broken pipeline fails loudly instead of benchmarking an error path.
 var check = new ExecutorBenchmarks();
 check.Setup();

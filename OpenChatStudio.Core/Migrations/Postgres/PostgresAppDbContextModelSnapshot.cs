@@ -478,8 +478,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<int?>("Rating")
-                        .HasColumnType("integer");
+                    b.Property<string>("Rating")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
 
                     b.Property<string>("Role")
                         .IsRequired()
@@ -506,8 +507,12 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.HasIndex("TeamId");
 
+                    b.HasIndex("SessionId", "Rating");
+
                     b.HasIndex("SessionId", "Sequence")
                         .IsUnique();
+
+                    b.HasIndex("SessionId", "VersionNumber");
 
                     b.ToTable("chat_messages", (string)null);
                 });
@@ -570,7 +575,13 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.HasIndex("ParticipantId");
 
+                    b.HasIndex("TeamId", "CreatedAt");
+
                     b.HasIndex("TeamId", "ChatbotId", "CreatedAt");
+
+                    b.HasIndex("TeamId", "Platform", "CreatedAt");
+
+                    b.HasIndex("TeamId", "Status", "CreatedAt");
 
                     b.ToTable("chat_sessions", (string)null);
                 });
@@ -1162,6 +1173,46 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("scheduled_messages", (string)null);
+                });
+
+            modelBuilder.Entity("OpenChatStudio.Core.Sessions.SessionComment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("AuthorName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<Guid?>("AuthorUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId");
+
+                    b.HasIndex("SessionId", "CreatedAt");
+
+                    b.ToTable("session_comments", (string)null);
                 });
 
             modelBuilder.Entity("OpenChatStudio.Core.Teams.Team", b =>

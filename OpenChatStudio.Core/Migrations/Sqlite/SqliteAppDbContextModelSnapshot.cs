@@ -465,8 +465,9 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<int?>("Rating")
-                        .HasColumnType("INTEGER");
+                    b.Property<string>("Rating")
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Role")
                         .IsRequired()
@@ -493,8 +494,12 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
 
                     b.HasIndex("TeamId");
 
+                    b.HasIndex("SessionId", "Rating");
+
                     b.HasIndex("SessionId", "Sequence")
                         .IsUnique();
+
+                    b.HasIndex("SessionId", "VersionNumber");
 
                     b.ToTable("chat_messages", (string)null);
                 });
@@ -557,7 +562,13 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
 
                     b.HasIndex("ParticipantId");
 
+                    b.HasIndex("TeamId", "CreatedAt");
+
                     b.HasIndex("TeamId", "ChatbotId", "CreatedAt");
+
+                    b.HasIndex("TeamId", "Platform", "CreatedAt");
+
+                    b.HasIndex("TeamId", "Status", "CreatedAt");
 
                     b.ToTable("chat_sessions", (string)null);
                 });
@@ -1147,6 +1158,46 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("scheduled_messages", (string)null);
+                });
+
+            modelBuilder.Entity("OpenChatStudio.Core.Sessions.SessionComment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AuthorName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AuthorUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TeamId");
+
+                    b.HasIndex("SessionId", "CreatedAt");
+
+                    b.ToTable("session_comments", (string)null);
                 });
 
             modelBuilder.Entity("OpenChatStudio.Core.Teams.Team", b =>

@@ -28,6 +28,7 @@ public class ChatbotSettingsPageTests : BunitTestContext
         Ctx.Services.AddSingleton(teams);
         Ctx.Services.AddSingleton(_core.Get<ChatbotService>());
         Ctx.Services.AddSingleton(_core.Get<ResourceService>());
+        Ctx.Services.AddSingleton(_core.Get<OpenChatStudio.Core.Versions.VersionService>());
         Ctx.AddAuthorization().SetAuthorized("tester").SetClaims(new Claim(ClaimTypes.NameIdentifier, userId.ToString()));
     }
 

@@ -53,7 +53,7 @@ public class HostedChatApiTests : IClassFixture<OcsAppFactory>
 
         var up = await BodyAsync(await Client.SendAsync(Rate(sessionId, new { created_at = createdAt, rating = "up" })), 200);
         Assert.Equal("up", up.GetProperty("rating").GetString());
-        Assert.Equal(1, (await MessageAsync(bot, sessionId, createdAt)).Rating);
+        Assert.Equal(OpenChatStudio.Core.Sessions.MessageRating.Up, (await MessageAsync(bot, sessionId, createdAt)).Rating);
 
         var rendered = await BodyAsync(await Client.GetAsync($"/api/chat/{sessionId}/rendered/"), 200);
         var item = rendered.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("created_at").GetString() == createdAt);
@@ -61,7 +61,7 @@ public class HostedChatApiTests : IClassFixture<OcsAppFactory>
         Assert.StartsWith("<", item.GetProperty("html").GetString());
 
         await BodyAsync(await Client.SendAsync(Rate(sessionId, new { created_at = createdAt, rating = "down" })), 200);
-        Assert.Equal(-1, (await MessageAsync(bot, sessionId, createdAt)).Rating);
+        Assert.Equal(OpenChatStudio.Core.Sessions.MessageRating.Down, (await MessageAsync(bot, sessionId, createdAt)).Rating);
         var cleared = await BodyAsync(await Client.SendAsync(Rate(sessionId, new { created_at = createdAt, rating = (string?)null })), 200);
         Assert.Equal(JsonValueKind.Null, cleared.GetProperty("rating").ValueKind);
         Assert.Null((await MessageAsync(bot, sessionId, createdAt)).Rating);

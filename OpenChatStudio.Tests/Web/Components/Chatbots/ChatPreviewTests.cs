@@ -28,6 +28,7 @@ public class ChatPreviewTests : BunitTestContext
         _access = (await teams.GetAccessAsync(user.Id, team.Slug, CancellationToken.None))!;
         Ctx.Services.AddSingleton(_core.Get<ChatRuntime>());
         Ctx.Services.AddSingleton(_core.Get<SessionPlaygroundService>());
+        Ctx.Services.AddSingleton(_core.Get<OpenChatStudio.Core.Versions.VersionService>());
         Ctx.AddAuthorization().SetAuthorized("tester").SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()));
         Ctx.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }

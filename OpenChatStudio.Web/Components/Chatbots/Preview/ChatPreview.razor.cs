@@ -7,6 +7,7 @@ using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Tools;
 using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Core.Versions;
 using OpenChatStudio.Web.Teams;
 
 namespace OpenChatStudio.Web.Components.Chatbots.Preview;
@@ -34,6 +35,10 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
     private string _sessionJson = "{}";
     private string? _toolsError;
     private IReadOnlyList<ReminderInfo> _reminders = [];
+    private const string WorkingKey = "working";
+    private string _versionKey = WorkingKey;
+    private IReadOnlyList<VersionSummary> _versions = [];
+    private string? _startError;
 
     [Parameter, EditorRequired] public TeamAccess Access { get; set; } = default!;
 
@@ -51,11 +56,17 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
 
     [Inject] private SessionPlaygroundService Playground { get; set; } = default!;
 
+    [Inject] private VersionService Versions { get; set; } = default!;
+
+    /// <summary>The working version, or the numbered version picked in the selector.</summary>
+    private VersionChoice SelectedVersion => int.TryParse(_versionKey, out var n) ? VersionChoice.Specific(n) : VersionChoice.Working;
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         // Starting a session is a side effect: only once, only on the live circuit (never during prerender).
         if (firstRender && RendererInfo.IsInteractive)
         {
+            _versions = (await Versions.ListAsync(Access, ChatbotId, _cts.Token)).Where(v => !v.IsArchived).ToList();
             await StartSessionAsync();
             StateHasChanged();
         }
@@ -69,10 +80,21 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
         _participantId = participant.Id;
         _messages.Clear();
         _sessionEnded = false;
+        _startError = null;
         _busy = true;
         try
         {
-            var started = await Runtime.StartSessionAsync(Access.TeamId, ChatbotId, participant.Id, Platform, OnTokenAsync, _cts.Token);
+            SessionStart started;
+            try
+            {
+                started = await Runtime.StartSessionAsync(Access.TeamId, ChatbotId, participant.Id, Platform, OnTokenAsync, _cts.Token, SelectedVersion);
+            }
+            catch (ChatbotUnavailableException ex)
+            {
+                _sessionId = null;
+                _startError = ex.Message;
+                return;
+            }
             _sessionId = started.SessionId;
             if (started.Seed is { } seed)
             {
@@ -136,6 +158,17 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
             EndStream();
             _busy = false;
         }
+    }
+
+    /// <summary>Switching version starts a fresh session on it; the old session stays in the transcripts.</summary>
+    private async Task OnVersionChangedAsync(string key)
+    {
+        if (key == _versionKey || _busy)
+        {
+            return;
+        }
+        _versionKey = key;
+        await StartSessionAsync();
     }
 
     private Task RestartAsync() => _sessionId is null ? Task.CompletedTask : SendResetAsync();

@@ -1,0 +1,61 @@
+using OpenChatStudio.Core.Chat;
+
+namespace OpenChatStudio.Core.Sessions;
+
+/// <summary>
+/// Filters of the sessions list; every set field narrows the result (they combine with AND). Dates are UTC:
+/// <see cref="From"/> inclusive, <see cref="To"/> exclusive.
+/// </summary>
+public sealed record SessionFilter(
+    Guid? ChatbotId = null,
+    DateTime? From = null,
+    DateTime? To = null,
+    SessionStatus? Status = null,
+    string? Platform = null,
+    int? VersionNumber = null,
+    string? Tag = null,
+    string? Participant = null,
+    bool? HasRating = null);
+
+public sealed record SessionRow(
+    Guid Id,
+    Guid ChatbotId,
+    string ChatbotName,
+    Guid ParticipantId,
+    string ParticipantIdentifier,
+    string? ParticipantName,
+    string Platform,
+    SessionStatus Status,
+    DateTime CreatedAt,
+    DateTime? LastActivityAt,
+    int MessageCount,
+    IReadOnlyList<string> Tags);
+
+/// <summary>One page of sessions, newest first, and how many match in total.</summary>
+public sealed record SessionPage(IReadOnlyList<SessionRow> Rows, int Total, int Page, int PageSize);
+
+public sealed record CommentInfo(Guid Id, Guid? MessageId, string AuthorName, string Text, DateTime CreatedAt);
+
+public sealed record ReviewMessage(
+    Guid Id,
+    int Sequence,
+    MessageRole Role,
+    string Content,
+    bool Hidden,
+    DateTime CreatedAt,
+    int? VersionNumber,
+    IReadOnlyList<string> Tags,
+    MessageRating? Rating,
+    Guid? TraceId,
+    IReadOnlyList<CommentInfo> Comments);
+
+/// <summary>Everything the transcript page shows about one session.</summary>
+public sealed record SessionDetails(
+    SessionRow Session,
+    string VersionLabel,
+    string StateJson,
+    string ParticipantDataJson,
+    string? EndReason,
+    DateTime? EndedAt,
+    IReadOnlyList<ReviewMessage> Messages,
+    IReadOnlyList<CommentInfo> SessionComments);

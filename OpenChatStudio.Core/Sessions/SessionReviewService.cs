@@ -1,0 +1,199 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Common;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Participants;
+using OpenChatStudio.Core.Teams;
+
+namespace OpenChatStudio.Core.Sessions;
+
+/// <summary>
+/// One session under review: transcript with versions, tags, ratings, traces and comments; participant data and session
+/// state; and the reviewer's actions (tags, comments, end session). Reading needs ViewSessions; changing needs EditChatbots.
+/// </summary>
+public sealed class SessionReviewService(
+    IDbContextFactory<AppDbContext> dbFactory,
+    ChatRuntime runtime,
+    ParticipantDataProtector protector,
+    TimeProvider clock)
+{
+    public const int MaxTagLength = 100;
+
+    public async Task<SessionDetails?> GetAsync(TeamAccess access, Guid sessionId, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.ViewSessions))
+        {
+            return null;
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var s = await db.ChatSessions.AsNoTracking().FirstOrDefaultAsync(x => x.Id == sessionId, ct);
+        if (s is null)
+        {
+            return null;
+        }
+        var chatbotName = await db.Chatbots.Where(c => c.Id == s.ChatbotId).Select(c => c.Name).FirstOrDefaultAsync(ct) ?? "";
+        var participant = await db.Participants.AsNoTracking().FirstOrDefaultAsync(p => p.Id == s.ParticipantId, ct);
+        var dataRow = await db.ParticipantData.AsNoTracking().FirstOrDefaultAsync(d => d.ParticipantId == s.ParticipantId && d.ChatbotId == s.ChatbotId, ct);
+        var participantData = dataRow is null || dataRow.ProtectedData.Length == 0 ? new JsonObject() : protector.Unprotect(dataRow.ProtectedData);
+        var traces = await db.RunTraces.Where(t => t.SessionId == sessionId && t.OutputMessageId != null)
+            .Select(t => new { t.Id, t.OutputMessageId }).ToListAsync(ct);
+        var traceByMessage = traces.GroupBy(t => t.OutputMessageId!.Value).ToDictionary(g => g.Key, g => g.First().Id);
+        var comments = await db.SessionComments.AsNoTracking().Where(c => c.SessionId == sessionId).OrderBy(c => c.CreatedAt)
+            .Select(c => new CommentInfo(c.Id, c.MessageId, c.AuthorName, c.Text, c.CreatedAt)).ToListAsync(ct);
+        var messages = await db.ChatMessages.AsNoTracking().Where(m => m.SessionId == sessionId).OrderBy(m => m.Sequence).ToListAsync(ct);
+        var review = messages.Select(m => new ReviewMessage(m.Id, m.Sequence, m.Role, m.Content, m.Hidden, m.CreatedAt, m.VersionNumber,
+            MessageTags(m.TagsJson), m.Rating, traceByMessage.TryGetValue(m.Id, out var traceId) ? traceId : null,
+            comments.Where(c => c.MessageId == m.Id).ToList())).ToList();
+        var row = new SessionRow(s.Id, s.ChatbotId, chatbotName, s.ParticipantId, participant?.Identifier ?? "", participant?.Name, s.Platform,
+            s.Status, s.CreatedAt, s.LastActivityAt, messages.Count(m => !m.Hidden), SessionQueryService.ParseTags(s.TagsJson));
+        var versionLabel = s.VersionSelection switch
+        {
+            Versions.VersionSelection.Working => "working version",
+            Versions.VersionSelection.Specific => $"pinned to v{s.PinnedVersionNumber}",
+            Versions.VersionSelection.PublishedOrWorking => "published (or working while none is published)",
+            _ => "published version",
+        };
+        return new SessionDetails(row, versionLabel, Pretty(s.StateJson), participantData.ToJsonString(Indented), s.EndReason, s.EndedAt, review,
+            comments.Where(c => c.MessageId is null).ToList());
+    }
+
+    public Task<Result<IReadOnlyList<string>>> AddTagAsync(TeamAccess access, Guid sessionId, string? tag, CancellationToken ct) =>
+        ChangeTagsAsync(access, sessionId, tag, add: true, ct);
+
+    public Task<Result<IReadOnlyList<string>>> RemoveTagAsync(TeamAccess access, Guid sessionId, string? tag, CancellationToken ct) =>
+        ChangeTagsAsync(access, sessionId, tag, add: false, ct);
+
+    private async Task<Result<IReadOnlyList<string>>> ChangeTagsAsync(TeamAccess access, Guid sessionId, string? tag, bool add, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChatbots))
+        {
+            return Result<IReadOnlyList<string>>.Fail("Only editors and admins can tag sessions.");
+        }
+        tag = tag?.Trim() ?? "";
+        if (tag.Length == 0 || tag.Length > MaxTagLength)
+        {
+            return Result<IReadOnlyList<string>>.Fail($"A tag is 1 to {MaxTagLength} characters.");
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct);
+        if (session is null)
+        {
+            return Result<IReadOnlyList<string>>.Fail("That session does not exist in this team.");
+        }
+        var tags = SessionQueryService.ParseTags(session.TagsJson).ToList();
+        if (add && !tags.Contains(tag, StringComparer.Ordinal))
+        {
+            tags.Add(tag);
+        }
+        else if (!add)
+        {
+            tags.RemoveAll(t => string.Equals(t, tag, StringComparison.Ordinal));
+        }
+        session.TagsJson = JsonSerializer.Serialize(tags);
+        await db.SaveChangesAsync(ct);
+        return Result<IReadOnlyList<string>>.Ok(tags);
+    }
+
+    /// <summary>Adds a comment on the session, or on one of its messages when <paramref name="messageId"/> is given.</summary>
+    public async Task<Result<CommentInfo>> AddCommentAsync(TeamAccess access, Guid sessionId, Guid? messageId, string? text, string authorName,
+        CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChatbots))
+        {
+            return Result<CommentInfo>.Fail("Only editors and admins can comment on sessions.");
+        }
+        text = text?.Trim() ?? "";
+        if (text.Length == 0 || text.Length > SessionComment.MaxLength)
+        {
+            return Result<CommentInfo>.Fail($"A comment is 1 to {SessionComment.MaxLength:N0} characters.");
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        if (!await db.ChatSessions.AnyAsync(s => s.Id == sessionId, ct))
+        {
+            return Result<CommentInfo>.Fail("That session does not exist in this team.");
+        }
+        if (messageId is { } mid && !await db.ChatMessages.AnyAsync(m => m.Id == mid && m.SessionId == sessionId, ct))
+        {
+            return Result<CommentInfo>.Fail("That message is not part of this session.");
+        }
+        var comment = new SessionComment(access.TeamId, sessionId, messageId, access.UserId, authorName, text, clock.GetUtcNow().UtcDateTime);
+        db.SessionComments.Add(comment);
+        await db.SaveChangesAsync(ct);
+        return Result<CommentInfo>.Ok(new CommentInfo(comment.Id, comment.MessageId, comment.AuthorName, comment.Text, comment.CreatedAt));
+    }
+
+    /// <summary>Ends the session as a reviewer ("manual"); the runtime publishes the session-ended event.</summary>
+    public async Task<Result<bool>> EndAsync(TeamAccess access, Guid sessionId, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChatbots))
+        {
+            return Result<bool>.Fail("Only editors and admins can end sessions.");
+        }
+        try
+        {
+            var session = await runtime.EndSessionAsync(access.TeamId, sessionId, "manual", ct);
+            return Result<bool>.Ok(session.IsEnded);
+        }
+        catch (KeyNotFoundException)
+        {
+            return Result<bool>.Fail("That session does not exist in this team.");
+        }
+    }
+
+    /// <summary>
+    /// Records a participant's rating of a bot message (null clears it). Called by participant-facing surfaces, which have
+    /// already resolved the session; only bot messages of that session can be rated.
+    /// </summary>
+    public async Task<Result<bool>> SetRatingAsync(Guid teamId, Guid sessionId, Guid messageId, MessageRating? rating, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var message = await db.ChatMessages.FirstOrDefaultAsync(m => m.Id == messageId && m.SessionId == sessionId, ct);
+        if (message is null || message.Role != MessageRole.Ai)
+        {
+            return Result<bool>.Fail("Only the chatbot's messages in this session can be rated.");
+        }
+        message.Rating = rating;
+        await db.SaveChangesAsync(ct);
+        return Result<bool>.Ok(true);
+    }
+
+    /// <summary>Message tags are stored as [{"tag": "...", "category": "..."}]; shown as "category: tag".</summary>
+    internal static IReadOnlyList<string> MessageTags(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return [];
+        }
+        try
+        {
+            return (JsonNode.Parse(json) as JsonArray ?? [])
+                .Select(n => n switch
+                {
+                    JsonObject o => o["category"]?.GetValue<string>() is { Length: > 0 } cat ? $"{cat}: {o["tag"]}" : o["tag"]?.ToString() ?? "",
+                    JsonValue v => v.ToString(),
+                    _ => "",
+                })
+                .Where(t => t.Length > 0).ToList();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return [];
+        }
+    }
+
+    private static string Pretty(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json)?.ToJsonString(Indented) ?? "{}";
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+}

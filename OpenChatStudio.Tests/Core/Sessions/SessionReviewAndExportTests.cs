@@ -1,0 +1,252 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Sessions;
+using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Tests.TestSupport;
+
+namespace OpenChatStudio.Tests.Core.Sessions;
+
+/// <summary>Transcript review actions and the chat CSV export, on a real database.</summary>
+public class SessionReviewAndExportTests : IAsyncLifetime
+{
+    private static readonly DateTime T0 = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+    private readonly CoreHost _host = new();
+    private TeamAccess _access = default!;
+    private SessionSeeder _seed = default!;
+
+    public async Task InitializeAsync()
+    {
+        await _host.InitializeAsync();
+        var owner = await _host.CreateUserAsync();
+        var teams = _host.Get<TeamService>();
+        var team = (await teams.CreateTeamAsync(owner.Id, "Export", CancellationToken.None)).Value!;
+        _access = (await teams.GetAccessAsync(owner.Id, team.Slug, CancellationToken.None))!;
+        _seed = new SessionSeeder(_host, _access);
+    }
+
+    public Task DisposeAsync() => _host.DisposeAsync();
+
+    private SessionReviewService Review => _host.Get<SessionReviewService>();
+
+    [Fact]
+    public async Task Review_TagsCommentsAndEnd_AreStoredAndShown()
+    {
+        var bot = await _seed.ChatbotAsync("Helpdesk");
+        var p = await _seed.ParticipantAsync("p@example.test", name: "Pat");
+        var id = await _seed.SessionAsync(bot, p.Id, T0, tags: ["bot-tag"], version: 3, rating: MessageRating.Down);
+        var details = (await Review.GetAsync(_access, id, default))!;
+        var botMessage = details.Messages.Single(m => m.Role == MessageRole.Ai);
+
+        Assert.True((await Review.AddTagAsync(_access, id, " needs-follow-up ", default)).Succeeded);
+        Assert.True((await Review.RemoveTagAsync(_access, id, "bot-tag", default)).Succeeded);
+        Assert.True((await Review.AddCommentAsync(_access, id, null, "Whole session looks fine", "Rev", default)).Succeeded);
+        Assert.True((await Review.AddCommentAsync(_access, id, botMessage.Id, "Wrong answer here", "Rev", default)).Succeeded);
+        Assert.False((await Review.AddCommentAsync(_access, id, Guid.NewGuid(), "stray", "Rev", default)).Succeeded);
+        Assert.False((await Review.AddCommentAsync(_access, id, null, "   ", "Rev", default)).Succeeded);
+        Assert.True((await Review.EndAsync(_access, id, default)).Succeeded);
+
+        var after = (await Review.GetAsync(_access, id, default))!;
+        Assert.Equal(["needs-follow-up"], after.Session.Tags);
+        Assert.Equal("Whole session looks fine", Assert.Single(after.SessionComments).Text);
+        var reviewed = after.Messages.Single(m => m.Role == MessageRole.Ai);
+        Assert.Equal(("Wrong answer here", 3, MessageRating.Down), (Assert.Single(reviewed.Comments).Text, reviewed.VersionNumber, reviewed.Rating));
+        Assert.Equal(SessionStatus.PendingReview, after.Session.Status);
+        Assert.Equal("manual", after.EndReason);
+        Assert.Equal(["needs-follow-up"], (await _host.Get<SessionQueryService>().QueryAsync(_access, new SessionFilter(Tag: "needs-follow-up"), 0, 10, default)).Rows.Single().Tags);
+    }
+
+    [Fact]
+    public async Task Review_ViewersCanReadButNotChange_AndOtherTeamsSeeNothing()
+    {
+        var bot = await _seed.ChatbotAsync("Helpdesk");
+        var p = await _seed.ParticipantAsync("p@example.test");
+        var id = await _seed.SessionAsync(bot, p.Id, T0);
+        var viewer = _access with { Role = TeamRole.Viewer };
+        var owner = await _host.CreateUserAsync();
+        var teams = _host.Get<TeamService>();
+        var other = (await teams.CreateTeamAsync(owner.Id, "Other", CancellationToken.None)).Value!;
+        var stranger = (await teams.GetAccessAsync(owner.Id, other.Slug, CancellationToken.None))!;
+
+        Assert.NotNull(await Review.GetAsync(viewer, id, default));
+        Assert.False((await Review.AddTagAsync(viewer, id, "x", default)).Succeeded);
+        Assert.False((await Review.AddCommentAsync(viewer, id, null, "x", "V", default)).Succeeded);
+        Assert.False((await Review.EndAsync(viewer, id, default)).Succeeded);
+        Assert.Null(await Review.GetAsync(stranger, id, default));
+        Assert.False((await Review.AddTagAsync(stranger, id, "x", default)).Succeeded);
+        Assert.False((await Review.EndAsync(stranger, id, default)).Succeeded);
+        Assert.Equal(SessionStatus.Active, (await Review.GetAsync(_access, id, default))!.Session.Status);
+    }
+
+    [Fact]
+    public async Task Rating_OnlyBotMessagesOfTheSession()
+    {
+        var bot = await _seed.ChatbotAsync("Helpdesk");
+        var p = await _seed.ParticipantAsync("p@example.test");
+        var id = await _seed.SessionAsync(bot, p.Id, T0);
+        var messages = (await Review.GetAsync(_access, id, default))!.Messages;
+
+        Assert.False((await Review.SetRatingAsync(_access.TeamId, id, messages.Single(m => m.Role == MessageRole.Human).Id, MessageRating.Up, default)).Succeeded);
+        Assert.True((await Review.SetRatingAsync(_access.TeamId, id, messages.Single(m => m.Role == MessageRole.Ai).Id, MessageRating.Up, default)).Succeeded);
+        Assert.Equal(1, (await _host.Get<SessionQueryService>().QueryAsync(_access, new SessionFilter(HasRating: true), 0, 10, default)).Total);
+    }
+
+    private static List<List<string>> ParseCsv(string text)
+    {
+        var rows = new List<List<string>>();
+        var row = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var ch = text[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (ch == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append(ch);
+                }
+            }
+            else if (ch == '"')
+            {
+                quoted = true;
+            }
+            else if (ch == ',')
+            {
+                row.Add(field.ToString());
+                field.Clear();
+            }
+            else if (ch == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+            {
+                row.Add(field.ToString());
+                field.Clear();
+                rows.Add(row);
+                row = [];
+                i++;
+            }
+            else
+            {
+                field.Append(ch);
+            }
+        }
+        return rows;
+    }
+
+    private async Task<(byte[] Bytes, List<List<string>> Rows)> ExportAsync(SessionFilter filter)
+    {
+        using var stream = new MemoryStream();
+        await _host.Get<SessionCsvExporter>().WriteAsync(_access.TeamId, filter, stream, null, default);
+        var bytes = stream.ToArray();
+        return (bytes, ParseCsv(Encoding.UTF8.GetString(bytes.AsSpan(3))));
+    }
+
+    [Fact]
+    public async Task Csv_HasOcsColumns_Bom_EscapedContent_AndOnlyTheFilteredSessions()
+    {
+        var bot = await _seed.ChatbotAsync("Helpdesk");
+        var pat = await _seed.ParticipantAsync("pat@example.test", name: "Pat");
+        var kim = await _seed.ParticipantAsync("kim@example.test");
+        var tagged = await _seed.SessionAsync(bot, pat.Id, T0, tags: ["vip"], exchange: ["Hi, \"bot\"\nsecond line", "Hello Pat"]);
+        await _seed.SessionAsync(bot, kim.Id, T0.AddHours(1), exchange: ["not exported", "nope"]);
+        var humanId = (await Review.GetAsync(_access, tagged, default))!.Messages[0].Id;
+        await Review.AddCommentAsync(_access, tagged, null, "session note", "Rev", default);
+        await Review.AddCommentAsync(_access, tagged, humanId, "message note", "Rev", default);
+
+        var (bytes, rows) = await ExportAsync(new SessionFilter(ChatbotId: bot, Tag: "vip"));
+
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]);
+        Assert.Equal(
+            ["Message ID", "Message Date", "Message Type", "Message Content", "Platform", "Session Tags", "Session Comments", "Session ID",
+             "Session State", "Chatbot ID", "Chatbot Name", "Participant Name", "Participant Identifier", "Participant Public ID",
+             "Message Tags", "Message Comments", "Trace ID", "Participant Data"],
+            rows[0]);
+        Assert.Equal(3, rows.Count);
+        var human = rows[1];
+        var col = (string name) => rows[0].IndexOf(name);
+        Assert.Equal("Hi, \"bot\"\nsecond line", human[col("Message Content")]);
+        Assert.Equal("human", human[col("Message Type")]);
+        Assert.Equal("ai", rows[2][col("Message Type")]);
+        Assert.Equal(tagged.ToString(), human[col("Session ID")]);
+        Assert.Equal("vip", human[col("Session Tags")]);
+        Assert.Equal("Rev: session note", human[col("Session Comments")]);
+        Assert.Equal("Rev: message note", human[col("Message Comments")]);
+        Assert.Equal("", rows[2][col("Message Comments")]);
+        Assert.Equal(("Helpdesk", "Pat", "pat@example.test", "web"), (human[col("Chatbot Name")], human[col("Participant Name")], human[col("Participant Identifier")], human[col("Platform")]));
+        Assert.Equal("2026-03-01T12:00:00.000000Z", human[col("Message Date")]);
+        Assert.All(rows.Skip(1), r => Assert.Equal(rows[0].Count, r.Count));
+        Assert.DoesNotContain(rows, r => r.Contains("not exported"));
+    }
+
+    [Fact]
+    public async Task Csv_StreamsAcrossSessionBatches_IncludingSessionsWithIdenticalTimestamps()
+    {
+        var bot = await _seed.ChatbotAsync("Bulk");
+        var p = await _seed.ParticipantAsync("bulk@example.test");
+        var count = SessionCsvExporter.SessionBatchSize + 15;
+        await using (var db = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_access.TeamId, default))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var s = new ChatSession(_access.TeamId, bot, p.Id, "web");
+                db.ChatSessions.Add(s);
+                db.Entry(s).Property(x => x.CreatedAt).CurrentValue = T0; // every session at the same instant
+                db.ChatMessages.Add(new ChatMessage(_access.TeamId, s.Id, 1, MessageRole.Human, $"m{i}"));
+            }
+            await db.SaveChangesAsync();
+        }
+        var exporter = _host.Get<SessionCsvExporter>();
+
+        var (_, rows) = await ExportAsync(new SessionFilter(ChatbotId: bot));
+
+        Assert.Equal(count, await exporter.CountRowsAsync(_access.TeamId, new SessionFilter(ChatbotId: bot), default));
+        Assert.Equal(count, rows.Count - 1);
+        Assert.Equal(count, rows.Skip(1).Select(r => r[3]).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task BackgroundExport_ReportsProgress_AndOffersTheFileOnlyToItsTeam()
+    {
+        var bot = await _seed.ChatbotAsync("Queued");
+        var p = await _seed.ParticipantAsync("q@example.test");
+        await _seed.SessionAsync(bot, p.Id, T0, exchange: ["a", "b", "c"]);
+        var exports = _host.Get<SessionExportService>();
+        var worker = ActivatorUtilities.CreateInstance<SessionExportWorker>(_host.Services, NullLogger<SessionExportWorker>.Instance);
+        await worker.StartAsync(default);
+        try
+        {
+            var queued = exports.Enqueue(_access, new SessionFilter(ChatbotId: bot));
+            ExportStatus? status = null;
+            for (var i = 0; i < 200 && status?.State is not (ExportState.Ready or ExportState.Failed); i++)
+            {
+                await Task.Delay(50);
+                status = exports.Get(_access, queued.Id);
+            }
+
+            Assert.Equal(ExportState.Ready, status!.State);
+            Assert.Equal((3, 3, 100), (status.RowsWritten, status.TotalRows, status.Percent));
+            var file = exports.GetFile(_access, queued.Id);
+            Assert.NotNull(file);
+            Assert.Equal(4, (await File.ReadAllLinesAsync(file.Value.Path)).Length);
+            Assert.EndsWith(".csv", file.Value.FileName);
+            var stranger = _access with { TeamId = Guid.NewGuid() };
+            Assert.Null(exports.Get(stranger, queued.Id));
+            Assert.Null(exports.GetFile(stranger, queued.Id));
+        }
+        finally
+        {
+            await worker.StopAsync(default);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Chatbots;
+using OpenChatStudio.Core.Pipelines.Graph;
+using OpenChatStudio.Core.Sessions;
+using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Tests.Core.Sessions;
+using OpenChatStudio.Tests.TestSupport;
+using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Web.Components.Sessions;
+
+namespace OpenChatStudio.Tests.Web.Components.Sessions;
+
+/// <summary>The sessions list (filters in the URL) and the transcript (versions, trace, tags, comments, end) over real services.</summary>
+public class SessionPagesTests : BunitTestContext
+{
+    private static readonly DateTime T0 = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+    private readonly CoreHost _core = new();
+    private TeamAccess _team = default!;
+    private SessionSeeder _seed = default!;
+
+    public override async Task InitializeAsync()
+    {
+        await _core.InitializeAsync();
+        var userId = (await _core.CreateUserAsync()).Id;
+        var teams = _core.Get<TeamService>();
+        var team = (await teams.CreateTeamAsync(userId, "Clinic", CancellationToken.None)).Value!;
+        _team = (await teams.GetAccessAsync(userId, team.Slug, CancellationToken.None))!;
+        _seed = new SessionSeeder(_core, _team);
+        Ctx.Services.AddSingleton(teams);
+        Ctx.Services.AddSingleton(_core.Get<ChatbotService>());
+        Ctx.Services.AddSingleton(_core.Get<ChatRuntime>());
+        Ctx.Services.AddSingleton(_core.Get<SessionQueryService>());
+        Ctx.Services.AddSingleton(_core.Get<SessionReviewService>());
+        Ctx.Services.AddSingleton(_core.Get<SessionExportService>());
+        Ctx.AddAuthorization().SetAuthorized("Rita Reviewer").SetClaims(new Claim(ClaimTypes.NameIdentifier, userId.ToString()));
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _core.DisposeAsync();
+    }
+
+    [Fact]
+    public void FilterQuery_RoundTrips_AndIgnoresMalformedValues()
+    {
+        var filter = new SessionFilter(null, T0.Date, T0.Date.AddDays(3), SessionStatus.PendingReview, "telegram", 2, "vip", "alice", true);
+        var uri = new Uri("http://x/t/a/sessions?" + string.Join("&", SessionFilterQuery.ToQuery(filter).Where(p => p.Value is not null).Select(p => $"{p.Key}={Uri.EscapeDataString((string)p.Value!)}")));
+
+        Assert.Equal(filter, SessionFilterQuery.Parse(uri.ToString(), null));
+        Assert.Equal(new SessionFilter(ChatbotId: Guid.Empty), SessionFilterQuery.Parse("http://x/s?from=yesterday&status=Nope&version=-1&rated=maybe", Guid.Empty));
+    }
+
+    [Fact]
+    public async Task TeamSessions_ApplyingAFilter_PutsItInTheUrl_AndNarrowsTheTable()
+    {
+        var bot = await _seed.ChatbotAsync("Helpdesk");
+        var alice = await _seed.ParticipantAsync("alice@example.test");
+        var bob = await _seed.ParticipantAsync("bob@example.test");
+        await _seed.SessionAsync(bot, alice.Id, T0, tags: ["vip"]);
+        await _seed.SessionAsync(bot, bob.Id, T0.AddHours(1));
+        var nav = Ctx.Services.GetRequiredService<NavigationManager>();
+        nav.NavigateTo($"/t/{_team.Slug}/sessions");
+        var cut = Ctx.Render<TeamSessions>(p => p.Add(x => x.TeamSlug, _team.Slug));
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=session-row]").Count));
+
+        cut.Find("input[data-testid=filter-tag], [data-testid=filter-tag] input").Change("vip");
+        cut.Find("button[data-testid=filter-apply]").Click();
+
+        Assert.Contains("tag=vip", nav.Uri);
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=session-row]")));
+        Assert.Contains("alice@example.test", cut.Find("[data-testid=sessions-table]").TextContent);
+        Assert.DoesNotContain("bob@example.test", cut.Find("[data-testid=sessions-table]").TextContent);
+    }
+
+    [Fact]
+    public async Task ChatbotSessions_OpenedWithFiltersInTheUrl_ShowsOnlyMatchingSessionsOfThatChatbot()
+    {
+        var bot = await _seed.ChatbotAsync("Helpdesk");
+        var other = await _seed.ChatbotAsync("Other");
+        var p = await _seed.ParticipantAsync("p@example.test");
+        await _seed.SessionAsync(bot, p.Id, T0, platform: "telegram", exchange: ["telegram-bot-session", "ok"]);
+        await _seed.SessionAsync(bot, p.Id, T0, platform: "web");
+        await _seed.SessionAsync(other, p.Id, T0, platform: "telegram");
+        Ctx.Services.GetRequiredService<NavigationManager>().NavigateTo($"/t/{_team.Slug}/chatbots/{bot}/sessions?platform=telegram");
+
+        var cut = Ctx.Render<ChatbotSessions>(p => p.Add(x => x.TeamSlug, _team.Slug).Add(x => x.ChatbotId, bot));
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=session-row]")));
+        Assert.Contains("telegram", cut.Find("[data-testid=sessions-table]").TextContent);
+    }
+
+    [Fact]
+    public async Task Transcript_ShowsVersionAndTrace_AndReviewersTagCommentAndEnd()
+    {
+        var bots = _core.Get<ChatbotService>();
+        var created = (await bots.CreateAsync(_team, "Echo", ChatbotTemplates.Blank, default)).Value!;
+        var graph = PipelineGraphBuilder.WithStartAndEnd().Node("reply", "RenderTemplate", new { template_string = "pong" }).Connect("start -> reply", "reply -> end").Build();
+        await bots.SavePipelineAsync(_team, created.Id, graph, new Dictionary<string, NodePosition>(), created.EditRevision, default);
+        var runtime = _core.Get<ChatRuntime>();
+        var participant = await runtime.GetOrCreateParticipantAsync(_team.TeamId, "web", "tx@example.test", null, null, default);
+        var session = (await runtime.StartSessionAsync(_team.TeamId, created.Id, participant.Id, "web", null, default)).SessionId;
+        Assert.True((await runtime.SendAsync(_team.TeamId, session, "ping", null, default)).Succeeded);
+
+        var cut = Ctx.Render<SessionTranscript>(p => p.Add(x => x.TeamSlug, _team.Slug).Add(x => x.SessionId, session));
+
+        cut.WaitForAssertion(() => Assert.Equal("pong", cut.Find("[data-testid=msg-bot] .ocs-msg-text").TextContent.Trim()));
+        Assert.Contains("working version", cut.Find("[data-testid=msg-version]").TextContent);
+        cut.Find("button[data-testid=toggle-trace]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=trace-node]").Count));
+        Assert.Contains("reply", cut.Find("[data-testid=trace]").TextContent);
+
+        cut.Find("input[data-testid=new-tag], [data-testid=new-tag] input").Change("follow-up");
+        cut.Find("button[data-testid=add-tag]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("follow-up", cut.Find("[data-testid=session-tags]").TextContent));
+
+        cut.Find("textarea[data-testid=session-comment-text], [data-testid=session-comment-text] textarea").Change("Looks right");
+        cut.Find("button[data-testid=session-comment-save]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Rita Reviewer", cut.Find("[data-testid=session-comment]").TextContent));
+
+        cut.Find("button[data-testid=end-session]").Click();
+        cut.Find("button[data-testid=confirm-yes]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("Pending review", cut.Find("[data-testid=session-status]").TextContent.Trim()));
+        var stored = (await _core.Get<SessionReviewService>().GetAsync(_team, session, default))!;
+        Assert.Equal(["follow-up"], stored.Session.Tags);
+        Assert.Equal("manual", stored.EndReason);
+    }
+
+    [Fact]
+    public void Transcript_UnknownSession_ShowsNotFound()
+    {
+        var cut = Ctx.Render<SessionTranscript>(p => p.Add(x => x.TeamSlug, _team.Slug).Add(x => x.SessionId, Guid.NewGuid()));
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=session-not-found]")));
+    }
+}

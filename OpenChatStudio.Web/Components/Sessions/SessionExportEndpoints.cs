@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OpenChatStudio.Core.Sessions;
+using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Web.Teams;
+
+namespace OpenChatStudio.Web.Components.Sessions;
+
+/// <summary>Download of a finished chat CSV export (the Sessions page links here when the background job is done).</summary>
+public static class SessionExportEndpoints
+{
+    public static IEndpointRouteBuilder MapSessionExports(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/t/{teamSlug}/sessions/exports/{exportId:guid}", DownloadAsync).WithName("DownloadChatExport").WithTags("Sessions")
+            .RequireAuthorization(TeamPolicies.Member).ExcludeFromDescription();
+        return app;
+    }
+
+    public static async Task<Results<PhysicalFileHttpResult, NotFound>> DownloadAsync(string teamSlug, Guid exportId, HttpContext http,
+        TeamService teams, SessionExportService exports, CancellationToken ct)
+    {
+        var userId = http.User.GetUserId();
+        var access = userId is null ? null : await teams.GetAccessAsync(userId.Value, teamSlug, ct);
+        if (access is null || exports.GetFile(access, exportId) is not { } file)
+        {
+            return TypedResults.NotFound();
+        }
+        return TypedResults.PhysicalFile(file.Path, "text/csv; charset=utf-8", file.FileName);
+    }
+}
