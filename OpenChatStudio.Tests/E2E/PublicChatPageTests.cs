@@ -164,7 +164,8 @@ public class PublicChatPageTests : IClassFixture<BrowserFixture>, IAsyncLifetime
             Assert.Equal(OpenChatStudio.Core.Sessions.MessageRating.Up, rated.Rating);
         }
 
-        // End chat, then a new chat gets a new session.
+        // End chat (once the turn has finished), then a new chat gets a new session.
+        await Expect(page.Locator("#pc-send")).ToBeEnabledAsync();
         await page.GetByTestId("end-chat").ClickAsync();
         await Expect(page.GetByTestId("chat-ended")).ToBeVisibleAsync();
         await Expect(page.Locator("#pc-form")).ToBeHiddenAsync();
