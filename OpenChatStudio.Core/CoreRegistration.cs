@@ -10,6 +10,7 @@ using OpenChatStudio.Core.Pipelines.Registry;
 using OpenChatStudio.Core.Pipelines.Templates;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Email;
+using OpenChatStudio.Core.Scheduling;
 using OpenChatStudio.Core.Teams;
 
 namespace OpenChatStudio.Core;
@@ -29,7 +30,8 @@ public static class CoreRegistration
             .AddLlm(configuration)
             .AddProviders()
             .AddChat()
-            .AddApiKeys();
+            .AddApiKeys()
+            .AddEvents(configuration);
     }
 
     /// <summary>Team API keys: creation, revocation and authentication of presented keys.</summary>
