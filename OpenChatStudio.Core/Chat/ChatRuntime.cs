@@ -201,6 +201,8 @@ public sealed partial class ChatRuntime(
     public Task<ChatTurn> SendBotMessageAsync(Guid teamId, Guid sessionId, string instruction, string origin, CancellationToken ct) =>
         queue.EnqueueAsync(sessionId, async () =>
         {
+            // Never run inline in the caller (the queue starts work synchronously; SQLite's "async" I/O completes synchronously).
+            await Task.Yield();
             var started = Stopwatch.GetTimestamp();
             ChatSession session;
             Participant participant;

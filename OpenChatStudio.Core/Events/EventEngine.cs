@@ -22,12 +22,16 @@ public sealed partial class EventEngine(
     private readonly SessionWorkQueue _queue = new();
     private readonly ConcurrentDictionary<Task, byte> _pending = new();
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
 
     public ValueTask OnChatEventAsync(ChatEvent chatEvent, CancellationToken ct)
     {
         var token = _stopping.Token;
         Track(_queue.EnqueueAsync(chatEvent.SessionId, async () =>
         {
+            // Off the publisher's thread: the conversation never waits for triggers, and actions that queue work for the
+            // same session (send a message) never run inside the turn that published the event.
+            await Task.Yield();
             try
             {
                 await HandleAsync(chatEvent, token);
@@ -89,8 +93,11 @@ public sealed partial class EventEngine(
 
     public void Dispose()
     {
-        _stopping.Cancel();
-        _stopping.Dispose();
+        // Registered twice (itself and as a sink), so the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+        }
     }
 
     private async Task HandleAsync(ChatEvent e, CancellationToken ct)

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using OpenChatStudio.Core.Common;
 using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Teams;
 
 namespace OpenChatStudio.Core.Events;
 
@@ -105,6 +106,20 @@ public sealed class TriggerService(IDbContextFactory<AppDbContext> dbFactory, Ti
         var rows = await query.OrderByDescending(l => l.CreatedAt).Take(Math.Clamp(take, 1, 500)).ToListAsync(ct);
         return rows.Select(l => new EventLogEntry(l.Id, l.SessionId, l.TriggerId, l.TriggerLabel, l.ActionType, l.Status, l.Detail, l.FireNumber, l.CreatedAt)).ToList();
     }
+
+    /// <summary>For pages: anyone in the team may read; changes need <see cref="TeamPermission.EditEvents"/>.</summary>
+    public async Task<Result<EventTrigger>?> SaveAsync(TeamAccess access, Guid chatbotId, EventTrigger trigger, CancellationToken ct) =>
+        access.Can(TeamPermission.EditEvents)
+            ? await SaveAsync(access.TeamId, chatbotId, trigger, ct)
+            : Result<EventTrigger>.Fail(NotAllowed);
+
+    public async Task<bool> SetActiveAsync(TeamAccess access, Guid chatbotId, string triggerId, bool active, CancellationToken ct) =>
+        access.Can(TeamPermission.EditEvents) && await SetActiveAsync(access.TeamId, chatbotId, triggerId, active, ct);
+
+    public async Task<bool> DeleteAsync(TeamAccess access, Guid chatbotId, string triggerId, CancellationToken ct) =>
+        access.Can(TeamPermission.EditEvents) && await DeleteAsync(access.TeamId, chatbotId, triggerId, ct);
+
+    public const string NotAllowed = "Only editors and admins can change events.";
 
     public static string? Validate(EventTrigger t)
     {

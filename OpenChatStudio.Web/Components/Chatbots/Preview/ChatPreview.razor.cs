@@ -51,6 +51,10 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
 
     [Inject] private SessionPlaygroundService Playground { get; set; } = default!;
 
+    [Inject] private OpenChatStudio.Core.Events.LiveMessageNotifier Live { get; set; } = default!;
+
+    private IDisposable? _live;
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         // Starting a session is a side effect: only once, only on the live circuit (never during prerender).
@@ -74,6 +78,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
         {
             var started = await Runtime.StartSessionAsync(Access.TeamId, ChatbotId, participant.Id, Platform, OnTokenAsync, _cts.Token);
             _sessionId = started.SessionId;
+            WatchLiveMessages(started.SessionId);
             if (started.Seed is { } seed)
             {
                 AddTurn(seed);
@@ -106,6 +111,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
             if (turn.NewSessionId is { } next)
             {
                 _sessionId = next;
+                WatchLiveMessages(next);
                 _messages.Clear();
                 _messages.Add(new PreviewMessage(MessageRole.System, "Session restarted (/reset)."));
             }
@@ -238,8 +244,20 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
 
     private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>Scheduled and event-sent messages of the session appear live (they arrive on the scheduler's thread).</summary>
+    private void WatchLiveMessages(Guid sessionId)
+    {
+        _live?.Dispose();
+        _live = Live.Subscribe(sessionId, message => InvokeAsync(() =>
+        {
+            _messages.Add(new PreviewMessage(MessageRole.Ai, message.Content));
+            StateHasChanged();
+        }));
+    }
+
     public void Dispose()
     {
+        _live?.Dispose();
         _cts.Cancel();
         _cts.Dispose();
     }
