@@ -51,7 +51,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
 
     [Inject] private SessionPlaygroundService Playground { get; set; } = default!;
 
-    [Inject] private OpenChatStudio.Core.Events.LiveMessageNotifier Live { get; set; } = default!;
+    [Inject] private IServiceProvider Services { get; set; } = default!;
 
     private IDisposable? _live;
 
@@ -248,7 +248,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
     private void WatchLiveMessages(Guid sessionId)
     {
         _live?.Dispose();
-        _live = Live.Subscribe(sessionId, message => InvokeAsync(() =>
+        _live = Services.GetService(typeof(OpenChatStudio.Core.Events.LiveMessageNotifier)) is not OpenChatStudio.Core.Events.LiveMessageNotifier live ? null : live.Subscribe(sessionId, message => InvokeAsync(() =>
         {
             _messages.Add(new PreviewMessage(MessageRole.Ai, message.Content));
             StateHasChanged();
