@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Events;
@@ -166,6 +167,14 @@ public sealed class ScheduledMessageTests : IAsyncLifetime
             }
         }
         await Task.Delay(2500); // the host is down while they fall due
+        if (_database.Provider == DatabaseProvider.Postgres)
+        {
+            // Quartz's persistent ADO store (schema provisioned on start) kept the triggers across the restart.
+            await using var conn = new NpgsqlConnection(_database.ConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("select count(*) from qrtz_triggers where trigger_name like 'sm-%'", conn);
+            Assert.Equal(5L, (long)(await cmd.ExecuteScalarAsync())!);
+        }
 
         await using (var second = await EventsHost.StartAsync(_database, new ScriptedResolverFactory(_llm)))
         {
