@@ -88,7 +88,11 @@ public class ChatbotEventsPageTests : BunitTestContext
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=trigger-row]")));
 
         await cut.Find("input[data-testid=trigger-active], [data-testid=trigger-active] input").ChangeAsync(new ChangeEventArgs { Value = false });
-        cut.WaitForAssertion(() => Assert.False(_core.Get<TriggerService>().ListAsync(_team.TeamId, _bot, default).GetAwaiter().GetResult()!.Single().IsActive));
+        for (var i = 0; i < 200 && (await _core.Get<TriggerService>().ListAsync(_team.TeamId, _bot, default))!.Single().IsActive; i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.False((await _core.Get<TriggerService>().ListAsync(_team.TeamId, _bot, default))!.Single().IsActive);
 
         await cut.Find("[data-testid=trigger-delete]").ClickAsync(new MouseEventArgs());
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=trigger-row]")));

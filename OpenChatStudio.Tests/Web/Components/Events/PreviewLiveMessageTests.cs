@@ -44,22 +44,28 @@ public class PreviewLiveMessageTests : BunitTestContext
     {
         var bot = (await _core.Get<ChatbotService>().CreateAsync(_access, "Live bot", ChatbotTemplates.SimpleAssistant, default)).Value!;
         var cut = Ctx.Render<ChatPreview>(p => p.Add(x => x.Access, _access).Add(x => x.ChatbotId, bot.Id));
-        Guid session = default;
-        cut.WaitForAssertion(() =>
+        Guid? session = null;
+        for (var i = 0; i < 200 && session is null; i++)
         {
-            using var db = _core.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_access.TeamId, default).GetAwaiter().GetResult();
-            session = db.ChatSessions.Single(s => s.ChatbotId == bot.Id).Id;
-        });
+            await using var db = await _core.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_access.TeamId, default);
+            session = await db.ChatSessions.Where(s => s.ChatbotId == bot.Id).Select(s => (Guid?)s.Id).FirstOrDefaultAsync();
+            if (session is null)
+            {
+                await Task.Delay(50);
+            }
+        }
+        Assert.NotNull(session);
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=preview-input] textarea, textarea[data-testid=preview-input]").HasAttribute("disabled")));
 
         // The real path: the runtime composes and stores the message, then the notifier tells open views.
-        var turn = await _core.Get<ChatRuntime>().SendBotMessageAsync(_access.TeamId, session, "Remind them to drink water", "schedule", default);
+        var turn = await _core.Get<ChatRuntime>().SendBotMessageAsync(_access.TeamId, session.Value, "Remind them to drink water", "schedule", default);
         Assert.NotNull(turn.Reply);
-        await _core.Get<LiveMessageNotifier>().PublishAsync(new LiveMessage(session, turn.Reply!.MessageId, turn.Reply.Content, "schedule"));
+        await _core.Get<LiveMessageNotifier>().PublishAsync(new LiveMessage(session.Value, turn.Reply!.MessageId, turn.Reply.Content, "schedule"));
         await _core.Get<LiveMessageNotifier>().PublishAsync(new LiveMessage(Guid.NewGuid(), Guid.NewGuid(), "for another session", "schedule"));
 
         cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=msg-bot]"), m => m.TextContent.Contains(turn.Reply.Content, StringComparison.Ordinal)));
         Assert.DoesNotContain("for another session", cut.Markup);
-        var stored = await _core.Get<ChatRuntime>().GetTranscriptAsync(_access.TeamId, session, default);
+        var stored = await _core.Get<ChatRuntime>().GetTranscriptAsync(_access.TeamId, session.Value, default);
         Assert.Equal(MessageRole.Ai, stored.Last().Role);
     }
 }
