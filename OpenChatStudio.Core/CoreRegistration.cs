@@ -10,6 +10,7 @@ using OpenChatStudio.Core.Pipelines.Registry;
 using OpenChatStudio.Core.Pipelines.Templates;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Email;
+using OpenChatStudio.Core.Scheduling;
 using OpenChatStudio.Core.Teams;
 
 namespace OpenChatStudio.Core;
@@ -32,7 +33,8 @@ public static class CoreRegistration
             .AddSessions(contentRoot)
             .AddApiKeys()
             .AddProgrammaticApi()
-            .AddChannels();
+            .AddChannels()
+            .AddEvents(configuration);
     }
 
     /// <summary>Web channels of chatbots (hosted page, widget, API) and the chat API's durable inbox and attachments.</summary>

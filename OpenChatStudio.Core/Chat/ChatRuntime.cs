@@ -35,7 +35,8 @@ public sealed partial class ChatRuntime(
     SessionWorkQueue queue,
     PipelineCache cache,
     IEnumerable<IChatEventSink> sinks,
-    ILogger<ChatRuntime> logger)
+    ILogger<ChatRuntime> logger,
+    IScheduleSignal? scheduleSignal = null)
 {
     public const string ResetCommand = "/reset";
 
@@ -203,6 +204,135 @@ public sealed partial class ChatRuntime(
         return session;
     }
 
+    /// <summary>
+    /// A message the bot starts (OCS ad_hoc_bot_message): the session's version's pipeline runs with
+    /// <paramref name="instruction"/> as an instruction (not stored as a participant message) and the conversation's
+    /// history; the reply is stored as a bot message (metadata <c>origin</c>) and <see cref="ChatEventKind.BotMessage"/> is
+    /// published. Queued behind the session's other messages. Used by scheduled messages and event actions.
+    /// </summary>
+    public Task<ChatTurn> SendBotMessageAsync(Guid teamId, Guid sessionId, string instruction, string origin, CancellationToken ct) =>
+        queue.EnqueueAsync(sessionId, async () =>
+        {
+            // Never run inline in the caller (the queue starts work synchronously; SQLite's "async" I/O completes synchronously).
+            await Task.Yield();
+            var started = Stopwatch.GetTimestamp();
+            ChatSession session;
+            Participant participant;
+            ParticipantData? dataRow;
+            Result<ChatbotSnapshot> snapshot;
+            await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+            {
+                session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
+                    ?? throw new KeyNotFoundException("No such session in this team.");
+                if (session.IsEnded)
+                {
+                    return new ChatTurn(sessionId, null, null, "This session has ended.", SessionEnded: true);
+                }
+                var chatbot = await db.Chatbots.SingleAsync(c => c.Id == session.ChatbotId, ct);
+                participant = await db.Participants.SingleAsync(p => p.Id == session.ParticipantId, ct);
+                dataRow = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participant.Id && d.ChatbotId == chatbot.Id, ct);
+                snapshot = await VersionService.ResolveAsync(db, chatbot, session.Version, ct);
+            }
+            if (!snapshot.Succeeded)
+            {
+                return new ChatTurn(sessionId, null, null, snapshot.Error);
+            }
+            var bot = snapshot.Value!;
+            var (result, error) = await RunOnceAsync(teamId, bot, session, participant, dataRow, BotInstruction(instruction), ct);
+            await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+            {
+                // A bot-initiated run has no input message: its trace's input id is empty.
+                var trace = new RunTrace(teamId, sessionId, Guid.Empty)
+                {
+                    NodesJson = JsonSerializer.Serialize(result?.Trace ?? [], TraceJson),
+                    DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                    InputTokens = result?.InputTokens ?? 0,
+                    OutputTokens = result?.OutputTokens ?? 0,
+                    Cost = result?.Cost ?? 0,
+                    Error = error,
+                    FailedNodeId = result?.FailedNodeId,
+                };
+                db.RunTraces.Add(trace);
+                if (error is not null || string.IsNullOrEmpty(result?.Reply))
+                {
+                    await db.SaveChangesAsync(ct);
+                    return new ChatTurn(sessionId, null, null, error ?? "The chatbot produced no message.");
+                }
+                var tracked = await db.ChatSessions.SingleAsync(s => s.Id == sessionId, ct);
+                var sequence = (await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0) + 1;
+                var ai = new ChatMessage(teamId, sessionId, sequence, MessageRole.Ai, result.Reply)
+                {
+                    MetadataJson = new JsonObject { ["trace_id"] = trace.Id.ToString(), ["origin"] = origin }.ToJsonString(),
+                    VersionNumber = bot.VersionNumber,
+                };
+                db.ChatMessages.Add(ai);
+                trace.OutputMessageId = ai.Id;
+                tracked.LastActivityAt = clock.GetUtcNow().UtcDateTime;
+                await db.SaveChangesAsync(ct);
+                await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, participant.Id, session.Platform,
+                    ai.CreatedAt, ai.Id), ct);
+                return new ChatTurn(sessionId, null, new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, []), null);
+            }
+        });
+
+    /// <summary>
+    /// Runs <paramref name="chatbotId"/>'s pipeline (published, else working version) once with <paramref name="input"/> in
+    /// the context of <paramref name="sessionId"/>, storing nothing; returns its output (event action "start pipeline").
+    /// </summary>
+    public async Task<(string? Output, string? Error)> RunPipelineAsync(Guid teamId, Guid chatbotId, Guid sessionId, string input, CancellationToken ct)
+    {
+        ChatSession session;
+        Participant participant;
+        ParticipantData? dataRow;
+        Result<ChatbotSnapshot> snapshot;
+        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+        {
+            var chatbot = await db.Chatbots.FirstOrDefaultAsync(c => c.Id == chatbotId, ct)
+                ?? throw new KeyNotFoundException("No such chatbot in this team.");
+            session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
+                ?? throw new KeyNotFoundException("No such session in this team.");
+            participant = await db.Participants.SingleAsync(p => p.Id == session.ParticipantId, ct);
+            dataRow = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participant.Id && d.ChatbotId == chatbotId, ct);
+            snapshot = await VersionService.ResolveAsync(db, chatbot, VersionChoice.PublishedOrWorking, ct);
+        }
+        if (!snapshot.Succeeded)
+        {
+            return (null, snapshot.Error);
+        }
+        var (result, error) = await RunOnceAsync(teamId, snapshot.Value!, session, participant, dataRow, input, ct);
+        return (result?.Reply, error);
+    }
+
+    private static string BotInstruction(string prompt) =>
+        "[Instruction from the system, not a message from the participant: write the next message to the participant now, "
+        + "following the conversation so far.] " + prompt;
+
+    private async Task<(PipelineRunResult? Result, string? Error)> RunOnceAsync(Guid teamId, ChatbotSnapshot bot, ChatSession session,
+        Participant participant, ParticipantData? dataRow, string input, CancellationToken ct)
+    {
+        var participantData = dataRow is null ? new JsonObject() : protector.Unprotect(dataRow.ProtectedData);
+        var sessionState = JsonNode.Parse(session.StateJson) as JsonObject ?? new JsonObject();
+        var state = new PipelineRunState(input, participantData, sessionState, new ParticipantDetails(participant.Identifier, participant.Platform, participant.Name));
+        var services = new PipelineServices(llm.ForTeam(teamId), new DbChatHistoryStore(dbFactory, teamId), email, templates, clock,
+            new DbPipelineResources(dbFactory, teamId), new DbReminderStore(dbFactory, teamId, clock, scheduleSignal, protector));
+        var executor = new PipelineExecutor(registry, services);
+        var context = new PipelineRunContext(teamId, bot.ChatbotId, session.Id, participant.Id);
+        try
+        {
+            var compiled = cache.GetOrCompile(bot.CacheKey.Id, bot.CacheKey.Revision, bot.PipelineJson, executor);
+            var result = await executor.RunAsync(compiled, state, context, null, ct);
+            return (result, result.Error);
+        }
+        catch (PipelineValidationException ex)
+        {
+            return (null, "This chatbot's pipeline has problems and cannot run: " + string.Join("; ", ex.Errors.Select(e => e.Message)));
+        }
+        catch (JsonException ex)
+        {
+            return (null, "This chatbot's pipeline could not be read: " + ex.Message);
+        }
+    }
+
     private async Task PublishAsync(ChatEvent chatEvent, CancellationToken ct)
     {
         foreach (var sink in _sinks)
@@ -282,7 +412,7 @@ public sealed partial class ChatRuntime(
         var sessionState = JsonNode.Parse(session.StateJson) as JsonObject ?? new JsonObject();
         var state = new PipelineRunState(text, participantData, sessionState, new ParticipantDetails(participant.Identifier, participant.Platform, participant.Name));
         var services = new PipelineServices(llm.ForTeam(teamId), new DbChatHistoryStore(dbFactory, teamId), email, templates, clock,
-            new DbPipelineResources(dbFactory, teamId), new DbReminderStore(dbFactory, teamId, clock));
+            new DbPipelineResources(dbFactory, teamId), new DbReminderStore(dbFactory, teamId, clock, scheduleSignal, protector));
         var executor = new PipelineExecutor(registry, services);
         var context = new PipelineRunContext(teamId, chatbot.Id, sessionId, participant.Id);
         PipelineRunResult? result = null;

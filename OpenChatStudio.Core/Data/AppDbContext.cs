@@ -61,6 +61,10 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<Scheduling.ScheduledMessage> ScheduledMessages => Set<Scheduling.ScheduledMessage>();
 
+    public DbSet<Scheduling.ScheduledMessageAttempt> ScheduledMessageAttempts => Set<Scheduling.ScheduledMessageAttempt>();
+
+    public DbSet<Events.EventLog> EventLogs => Set<Events.EventLog>();
+
     public DbSet<Providers.LlmProvider> LlmProviders => Set<Providers.LlmProvider>();
 
     public DbSet<Providers.CustomModel> CustomModels => Set<Providers.CustomModel>();

@@ -7,16 +7,22 @@ using OpenChatStudio.Core.Pipelines.Tools;
 namespace OpenChatStudio.Core.Scheduling;
 
 /// <summary>Reminder tools' rows: scheduled messages of the run's chatbot and participant.</summary>
-public sealed class DbReminderStore(IDbContextFactory<AppDbContext> dbFactory, Guid teamId, TimeProvider clock) : IReminderStore
+public sealed class DbReminderStore(IDbContextFactory<AppDbContext> dbFactory, Guid teamId, TimeProvider clock,
+    IScheduleSignal? signal = null, Participants.ParticipantDataProtector? protector = null) : IReminderStore
 {
     public async Task<ReminderInfo> CreateAsync(PipelineRunContext run, ReminderRequest request, CancellationToken ct)
     {
         var (chatbot, participant) = Require(run);
         await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
         var id = "r" + SecureToken.Create(4).ToLowerInvariant().Replace("-", "x").Replace("_", "y")[..4];
-        var message = new ScheduledMessage(teamId, chatbot, participant, run.SessionId, id, request);
+        var message = new ScheduledMessage(teamId, chatbot, participant, run.SessionId, id, request)
+        {
+            Origin = "tool",
+            TimeZone = await ParticipantTimeZone.ReadAsync(db, protector, chatbot, participant, ct),
+        };
         db.ScheduledMessages.Add(message);
         await db.SaveChangesAsync(ct);
+        await NotifyAsync(message, ct);
         return ToInfo(message);
     }
 
@@ -38,8 +44,10 @@ public sealed class DbReminderStore(IDbContextFactory<AppDbContext> dbFactory, G
             return false;
         }
         row.CancelledAt = clock.GetUtcNow().UtcDateTime;
+        row.CancelledBy = "bot";
         row.IsComplete = true;
         await db.SaveChangesAsync(ct);
+        await NotifyAsync(row, ct);
         return true;
     }
 
@@ -53,9 +61,14 @@ public sealed class DbReminderStore(IDbContextFactory<AppDbContext> dbFactory, G
             return null;
         }
         row.NextTriggerAt = newDueUtc;
+        row.AnchorAt = newDueUtc;
         await db.SaveChangesAsync(ct);
+        await NotifyAsync(row, ct);
         return ToInfo(row);
     }
+
+    private Task NotifyAsync(ScheduledMessage m, CancellationToken ct) =>
+        signal?.ScheduleChangedAsync(teamId, m.Id, m.IsPending ? m.NextTriggerAt : null, ct) ?? Task.CompletedTask;
 
     private static IQueryable<ScheduledMessage> Pending(AppDbContext db, Guid chatbot, Guid participant) =>
         db.ScheduledMessages.Where(m => m.ChatbotId == chatbot && m.ParticipantId == participant && !m.IsComplete && m.CancelledAt == null);

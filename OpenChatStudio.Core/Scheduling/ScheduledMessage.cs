@@ -35,6 +35,22 @@ public sealed class ScheduledMessage : ITeamOwned
 
     public DateTime? EndAt { get; private set; }
 
+    /// <summary>First due time of a recurring schedule: occurrences are counted from here (null: the first due time was never moved).</summary>
+    public DateTime? AnchorAt { get; set; }
+
+    /// <summary>IANA/Windows time zone id used for day/week/month recurrences (the participant's <c>timezone</c>); null is UTC.</summary>
+    public string? TimeZone { get; set; }
+
+    public DateTime? LastTriggeredAt { get; set; }
+
+    /// <summary>Who created it: tool, event, api, ui.</summary>
+    public string? Origin { get; set; }
+
+    /// <summary>The event trigger that created it (schedule-message action), if any.</summary>
+    public string? TriggerId { get; set; }
+
+    public string? CancelledBy { get; set; }
+
     public bool IsComplete { get; set; }
 
     public DateTime? CancelledAt { get; set; }
@@ -55,6 +71,24 @@ public sealed class ScheduledMessage : ITeamOwned
         Name = request.Name;
         Message = request.Message;
         NextTriggerAt = request.DueUtc;
+        Every = request.Every;
+        Period = request.Period;
+        Repetitions = request.Repetitions;
+        EndAt = request.EndUtc;
+        AnchorAt = request.DueUtc;
+    }
+
+    public bool IsRecurring => Every is > 0 && Period is not null;
+
+    public bool IsPending => !IsComplete && CancelledAt is null;
+
+    /// <summary>Applies new schedule details (UI/API edit); the anchor restarts at the new due time.</summary>
+    public void Reschedule(ReminderRequest request)
+    {
+        Name = request.Name;
+        Message = request.Message;
+        NextTriggerAt = request.DueUtc;
+        AnchorAt = request.DueUtc;
         Every = request.Every;
         Period = request.Period;
         Repetitions = request.Repetitions;

@@ -13,5 +13,9 @@ internal sealed class ScheduledMessageConfiguration : IEntityTypeConfiguration<S
         b.Property(m => m.Period).HasConversion<string>().HasMaxLength(10);
         b.HasIndex(m => new { m.ChatbotId, m.ParticipantId, m.ExternalId }).IsUnique();
         b.HasIndex(m => new { m.IsComplete, m.NextTriggerAt });
+        b.Property(m => m.TimeZone).HasMaxLength(100);
+        b.Property(m => m.Origin).HasMaxLength(20);
+        b.Property(m => m.TriggerId).HasMaxLength(40);
+        b.Property(m => m.CancelledBy).HasMaxLength(100);
     }
 }

@@ -941,6 +941,65 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.ToTable("source_materials", (string)null);
                 });
 
+            modelBuilder.Entity("OpenChatStudio.Core.Events.EventLog", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ActionType")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("ChatbotId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int?>("FireNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("ReferenceMessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("TriggerId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("TriggerLabel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChatbotId", "CreatedAt");
+
+                    b.HasIndex("TriggerId", "SessionId", "ReferenceMessageId", "FireNumber")
+                        .IsUnique();
+
+                    b.ToTable("event_logs", (string)null);
+                });
+
             modelBuilder.Entity("OpenChatStudio.Core.Participants.Participant", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1111,8 +1170,15 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<DateTime?>("AnchorAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime?>("CancelledAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CancelledBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
 
                     b.Property<Guid>("ChatbotId")
                         .HasColumnType("uuid");
@@ -1134,6 +1200,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.Property<bool>("IsComplete")
                         .HasColumnType("boolean");
 
+                    b.Property<DateTime?>("LastTriggeredAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Message")
                         .IsRequired()
                         .HasColumnType("text");
@@ -1145,6 +1214,10 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.Property<DateTime>("NextTriggerAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
 
                     b.Property<Guid>("ParticipantId")
                         .HasColumnType("uuid");
@@ -1162,8 +1235,16 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.Property<Guid>("TeamId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<int>("TotalTriggers")
                         .HasColumnType("integer");
+
+                    b.Property<string>("TriggerId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
 
                     b.HasKey("Id");
 
@@ -1173,6 +1254,51 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("scheduled_messages", (string)null);
+                });
+
+            modelBuilder.Entity("OpenChatStudio.Core.Scheduling.ScheduledMessageAttempt", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("AttemptNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("DueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Log")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ScheduledMessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("TriggerNumber")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ScheduledMessageId", "TriggerNumber", "AttemptNumber");
+
+                    b.ToTable("scheduled_message_attempts", (string)null);
                 });
 
             modelBuilder.Entity("OpenChatStudio.Core.Sessions.SessionComment", b =>

@@ -61,6 +61,10 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
     /// <summary>The working version, or the numbered version picked in the selector.</summary>
     private VersionChoice SelectedVersion => int.TryParse(_versionKey, out var n) ? VersionChoice.Specific(n) : VersionChoice.Working;
 
+    [Inject] private IServiceProvider Services { get; set; } = default!;
+
+    private IDisposable? _live;
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         // Starting a session is a side effect: only once, only on the live circuit (never during prerender).
@@ -96,6 +100,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
                 return;
             }
             _sessionId = started.SessionId;
+            WatchLiveMessages(started.SessionId);
             if (started.Seed is { } seed)
             {
                 AddTurn(seed);
@@ -128,6 +133,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
             if (turn.NewSessionId is { } next)
             {
                 _sessionId = next;
+                WatchLiveMessages(next);
                 _messages.Clear();
                 _messages.Add(new PreviewMessage(MessageRole.System, "Session restarted (/reset)."));
             }
@@ -271,8 +277,20 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
 
     private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>Scheduled and event-sent messages of the session appear live (they arrive on the scheduler's thread).</summary>
+    private void WatchLiveMessages(Guid sessionId)
+    {
+        _live?.Dispose();
+        _live = Services.GetService(typeof(OpenChatStudio.Core.Events.LiveMessageNotifier)) is not OpenChatStudio.Core.Events.LiveMessageNotifier live ? null : live.Subscribe(sessionId, message => InvokeAsync(() =>
+        {
+            _messages.Add(new PreviewMessage(MessageRole.Ai, message.Content));
+            StateHasChanged();
+        }));
+    }
+
     public void Dispose()
     {
+        _live?.Dispose();
         _cts.Cancel();
         _cts.Dispose();
     }

@@ -1,0 +1,225 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Events;
+using OpenChatStudio.Core.Participants;
+using OpenChatStudio.Core.Pipelines.Tools;
+using OpenChatStudio.Core.Scheduling;
+using OpenChatStudio.Tests.TestSupport;
+using OpenChatStudio.Tests.TestSupport.Fakes;
+
+namespace OpenChatStudio.Tests.Core.Events;
+
+/// <summary>Scheduled messages delivered by the real Quartz scheduler over a real database (SQLite or PostgreSQL).</summary>
+public sealed class ScheduledMessageTests : IAsyncLifetime
+{
+    private readonly TestDatabase _database = TestDatabase.Create();
+    private readonly ScriptedChatService _llm = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    [Fact]
+    public async Task Reminder_CreatedByAToolCall_FiresAndReachesTheParticipant()
+    {
+        await using var host = await EventsHost.StartAsync(_database, new ScriptedResolverFactory(_llm));
+        var team = await host.CreateTeamAsync();
+        var bot = await host.CreateChatbotAsync(team, null, "one-off-reminder");
+        var (session, _) = await host.StartSessionAsync(team, bot);
+        var due = DateTime.UtcNow.AddSeconds(2);
+        _llm.CallTool("one_off_reminder", new { datetime_due = due.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"), message = "Drink water", schedule_name = "water" })
+            .Reply("I will remind you.")
+            .Reply("Time to drink some water!");
+
+        var turn = await host.Get<ChatRuntime>().SendAsync(team, session, "remind me to drink water in 2 seconds", null, default);
+        Assert.Equal("I will remind you.", turn.Reply!.Content);
+
+        await EventsHost.WaitUntilAsync(async () => (await host.MessagesAsync(team, session)).Count == 3, "the reminder is delivered");
+        var messages = await host.MessagesAsync(team, session);
+        var reminder = messages[2];
+        Assert.Equal(MessageRole.Ai, reminder.Role);
+        Assert.Equal("Time to drink some water!", reminder.Content);
+        Assert.Contains("\"origin\":\"schedule\"", reminder.MetadataJson);
+        // The bot composed it from the prompt as an instruction, with the conversation as history.
+        var request = _llm.Requests.Last().History;
+        Assert.Contains("Drink water", request.Last().Content);
+        Assert.Contains(request, m => m.Content == "remind me to drink water in 2 seconds");
+        var row = (await host.QueryAsync(team, db => db.ScheduledMessages)).Single();
+        Assert.True(row.IsComplete);
+        Assert.Equal(1, row.TotalTriggers);
+        var attempt = (await host.QueryAsync(team, db => db.ScheduledMessageAttempts)).Single();
+        Assert.True(attempt.Succeeded);
+        Assert.Equal(reminder.Id, attempt.MessageId);
+        Assert.True(reminder.CreatedAt >= row.NextTriggerAt.AddMilliseconds(-500), "not delivered before it was due");
+    }
+
+    [Fact]
+    public async Task FailingSend_RetriesWithBackoff_AndRecordsEveryAttempt()
+    {
+        _llm.Reply("Your weekly check-in!");
+        await using var host = await EventsHost.StartAsync(_database, new FlakyResolverFactory(_llm, failures: 2));
+        var team = await host.CreateTeamAsync();
+        var bot = await host.CreateChatbotAsync(team);
+        var (session, participant) = await host.StartSessionAsync(team, bot);
+
+        var created = await host.Get<ScheduleService>().CreateAsync(team, bot, participant,
+            new ScheduleRequest("check-in", "Ask how the week went", DateTime.UtcNow.AddMilliseconds(300)), default);
+        Assert.True(created.Succeeded, created.Error);
+
+        await EventsHost.WaitUntilAsync(async () => (await host.QueryAsync(team, db => db.ScheduledMessageAttempts.Where(a => a.Succeeded))).Count == 1,
+            "the third attempt succeeds");
+        var attempts = (await host.QueryAsync(team, db => db.ScheduledMessageAttempts)).OrderBy(a => a.AttemptNumber).ToList();
+        Assert.Equal([(1, false), (2, false), (3, true)], attempts.Select(a => (a.AttemptNumber, a.Succeeded)));
+        Assert.All(attempts, a => Assert.Equal(1, a.TriggerNumber));
+        Assert.Contains("provider unavailable", attempts[0].Log);
+        Assert.True(attempts[2].CreatedAt - attempts[1].CreatedAt >= TimeSpan.FromMilliseconds(90), "backoff doubles (50 ms, then 100 ms)");
+        var listed = await host.Get<ScheduleService>().ListAttemptsAsync(team, created.Value!.Id, default);
+        Assert.Equal(3, listed.Count);
+        Assert.Equal("Your weekly check-in!", (await host.MessagesAsync(team, session)).Last().Content);
+    }
+
+    [Fact]
+    public async Task AllAttemptsFailing_AreRecorded_AndTheRowMovesOn()
+    {
+        await using var host = await EventsHost.StartAsync(_database, new FlakyResolverFactory(_llm, failures: 100));
+        var team = await host.CreateTeamAsync();
+        var bot = await host.CreateChatbotAsync(team);
+        var (session, participant) = await host.StartSessionAsync(team, bot);
+
+        await host.Get<ScheduleService>().CreateAsync(team, bot, participant, new ScheduleRequest("x", "Say hi", DateTime.UtcNow.AddMilliseconds(200)), default);
+
+        await EventsHost.WaitUntilAsync(async () => (await host.QueryAsync(team, db => db.ScheduledMessageAttempts)).Count == 3, "three attempts");
+        Assert.All(await host.QueryAsync(team, db => db.ScheduledMessageAttempts), a => Assert.False(a.Succeeded));
+        Assert.True((await host.QueryAsync(team, db => db.ScheduledMessages)).Single().IsComplete);
+        Assert.DoesNotContain(await host.MessagesAsync(team, session), m => m.Role == MessageRole.Ai && m.Content.Length > 0 && m.Sequence > 0 && m.MetadataJson.Contains("schedule"));
+    }
+
+    [Fact]
+    public async Task Recurring_UsesTheParticipantsTimeZone_AndCompletesAfterItsRepetitions()
+    {
+        await using var host = await EventsHost.StartAsync(_database, new ScriptedResolverFactory(_llm), startScheduler: false);
+        var team = await host.CreateTeamAsync();
+        var bot = await host.CreateChatbotAsync(team);
+        var (session, participant) = await host.StartSessionAsync(team, bot);
+        await using (var db = await host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(team, default))
+        {
+            var data = new ParticipantData(team, participant, bot)
+            {
+                ProtectedData = host.Get<ParticipantDataProtector>().Protect(new JsonObject { ["timezone"] = "America/New_York" }),
+            };
+            db.ParticipantData.Add(data);
+            await db.SaveChangesAsync();
+        }
+        var anchor = DateTime.UtcNow.AddSeconds(-1);
+        var created = await host.Get<ScheduleService>().CreateAsync(team, bot, participant,
+            new ScheduleRequest("daily", "Daily tip", anchor, 1, TimePeriod.Days, Repetitions: 2), default);
+        Assert.Equal("America/New_York", created.Value!.TimeZone);
+        var delivery = host.Get<ScheduleDelivery>();
+
+        await delivery.DeliverAsync(team, created.Value.Id, default);
+        var afterFirst = (await host.QueryAsync(team, db => db.ScheduledMessages)).Single();
+        Assert.Equal(1, afterFirst.TotalTriggers);
+        Assert.False(afterFirst.IsComplete);
+        var ny = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        var expected = Recurrence.Occurrence(anchor, 1, TimePeriod.Days, 1, ny);
+        Assert.Equal(expected, afterFirst.NextTriggerAt, TimeSpan.FromMilliseconds(1));
+
+        // Not due yet: a trigger firing early changes nothing.
+        await delivery.DeliverAsync(team, created.Value.Id, default);
+        Assert.Equal(1, (await host.QueryAsync(team, db => db.ScheduledMessages)).Single().TotalTriggers);
+        Assert.Equal(1, (await host.MessagesAsync(team, session)).Count(m => m.MetadataJson.Contains("\"origin\":\"schedule\"")));
+    }
+
+    [Fact]
+    public async Task ConcurrentTriggers_ForTheSameOccurrence_DeliverOnce()
+    {
+        await using var host = await EventsHost.StartAsync(_database, new ScriptedResolverFactory(_llm), startScheduler: false);
+        var team = await host.CreateTeamAsync();
+        var bot = await host.CreateChatbotAsync(team);
+        var (session, participant) = await host.StartSessionAsync(team, bot);
+        var created = await host.Get<ScheduleService>().CreateAsync(team, bot, participant, new ScheduleRequest("once", "Hello", DateTime.UtcNow.AddSeconds(-1)), default);
+        var delivery = host.Get<ScheduleDelivery>();
+
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => delivery.DeliverAsync(team, created.Value!.Id, default))));
+
+        Assert.Single(await host.MessagesAsync(team, session), m => m.MetadataJson.Contains("\"origin\":\"schedule\""));
+        Assert.Single(await host.QueryAsync(team, db => db.ScheduledMessageAttempts));
+    }
+
+    [Fact]
+    public async Task Restart_WithDueMessages_DeliversEachExactlyOnce()
+    {
+        Guid team, session;
+        var ids = new List<Guid>();
+        await using (var first = await EventsHost.StartAsync(_database, new ScriptedResolverFactory(_llm)))
+        {
+            team = await first.CreateTeamAsync();
+            var bot = await first.CreateChatbotAsync(team);
+            (session, var participant) = await first.StartSessionAsync(team, bot);
+            for (var i = 0; i < 5; i++)
+            {
+                // Due shortly: the host goes down before they fire (its Quartz triggers, persistent on PostgreSQL, remain).
+                var r = await first.Get<ScheduleService>().CreateAsync(team, bot, participant, new ScheduleRequest($"m{i}", $"Message {i}", DateTime.UtcNow.AddSeconds(2)), default);
+                ids.Add(r.Value!.Id);
+            }
+        }
+        await Task.Delay(2500); // the host is down while they fall due
+        if (_database.Provider == DatabaseProvider.Postgres)
+        {
+            // Quartz's persistent ADO store (schema provisioned on start) kept the triggers across the restart.
+            await using var conn = new NpgsqlConnection(_database.ConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("select count(*) from qrtz_triggers where trigger_name like 'sm-%'", conn);
+            var persisted = (long)(await cmd.ExecuteScalarAsync())!;
+            await using var done = new NpgsqlCommand("select count(*) from scheduled_messages where \"IsComplete\"", conn);
+            // Each message was either delivered before the shutdown (on a busy machine) or still has its stored trigger.
+            Assert.Equal(5L, persisted + (long)(await done.ExecuteScalarAsync())!);
+        }
+
+        await using (var second = await EventsHost.StartAsync(_database, new ScriptedResolverFactory(_llm)))
+        {
+            await EventsHost.WaitUntilAsync(async () => (await second.QueryAsync(team, db => db.ScheduledMessages.Where(m => m.IsComplete))).Count == 5,
+                "all five are delivered after the restart");
+            await EventsHost.WaitUntilAsync(async () => (await second.QueryAsync(team, db => db.ScheduledMessageAttempts)).Count >= 5, "attempts recorded");
+        }
+        // A third start finds nothing left to deliver.
+        await using (var third = await EventsHost.StartAsync(_database, new ScriptedResolverFactory(_llm)))
+        {
+            var attempts = await third.QueryAsync(team, db => db.ScheduledMessageAttempts);
+            Assert.Equal(5, attempts.Count);
+            Assert.Equal(ids.Order(), attempts.Select(a => a.ScheduledMessageId).Order());
+            Assert.Equal(5, (await third.MessagesAsync(team, session)).Count(m => m.MetadataJson.Contains("\"origin\":\"schedule\"")));
+        }
+    }
+
+    [Fact]
+    public async Task MoveCancelAndList_FollowTheRows()
+    {
+        await using var host = await EventsHost.StartAsync(_database, new ScriptedResolverFactory(_llm));
+        var team = await host.CreateTeamAsync();
+        var bot = await host.CreateChatbotAsync(team);
+        var (session, participant) = await host.StartSessionAsync(team, bot);
+        var schedules = host.Get<ScheduleService>();
+        var later = await schedules.CreateAsync(team, bot, participant, new ScheduleRequest("later", "Later", DateTime.UtcNow.AddHours(1)), default);
+        var cancelled = await schedules.CreateAsync(team, bot, participant, new ScheduleRequest("cancel", "Cancelled", DateTime.UtcNow.AddHours(2)), default);
+        Assert.Equal(2, (await schedules.ListAsync(team, participant, bot, includeDone: false, default)).Count);
+
+        Assert.True(await schedules.CancelAsync(team, cancelled.Value!.Id, "test", default));
+        var moved = await schedules.MoveAsync(team, later.Value!.Id, DateTime.UtcNow.AddMilliseconds(300), default);
+        Assert.NotNull(moved);
+
+        await EventsHost.WaitUntilAsync(async () => (await host.MessagesAsync(team, session)).Any(m => m.MetadataJson.Contains("\"origin\":\"schedule\"")),
+            "the moved message is delivered");
+        var scheduler = host.Get<SchedulerAccess>().Scheduler!;
+        Assert.False(await scheduler.Exists(ScheduledMessageJob.Key(cancelled.Value.Id)));
+        Assert.Empty(await schedules.ListAsync(team, participant, bot, includeDone: false, default));
+        Assert.Equal(2, (await schedules.ListAsync(team, participant, bot, includeDone: true, default)).Count);
+        Assert.False(await schedules.CancelAsync(team, cancelled.Value.Id, "test", default));
+        Assert.Null(await schedules.MoveAsync(Guid.NewGuid(), later.Value.Id, DateTime.UtcNow, default)); // another team: not found
+        var invalid = await schedules.CreateAsync(team, bot, participant, new ScheduleRequest("bad", "x", DateTime.UtcNow, 0, TimePeriod.Days), default);
+        Assert.False(invalid.Succeeded);
+    }
+}
