@@ -12,13 +12,17 @@ public sealed class SessionWorkQueue
 
     public Task<T> EnqueueAsync<T>(Guid sessionId, Func<Task<T>> work)
     {
+        // The work may only start once it is the session's recorded tail and the lock is released: work that completes
+        // synchronously and enqueues more for the same session (an event sink, say) then queues behind it, not beside it.
+        var start = new TaskCompletionSource();
         Task<T> next;
         lock (_sync)
         {
             var previous = _tails.GetValueOrDefault(sessionId) ?? Task.CompletedTask;
-            next = RunAfterAsync(previous, work);
+            next = RunAfterAsync(previous, start.Task, work);
             _tails[sessionId] = next;
         }
+        start.SetResult();
         _ = next.ContinueWith(
             done =>
             {
@@ -46,8 +50,9 @@ public sealed class SessionWorkQueue
         }
     }
 
-    private static async Task<T> RunAfterAsync<T>(Task previous, Func<Task<T>> work)
+    private static async Task<T> RunAfterAsync<T>(Task previous, Task start, Func<Task<T>> work)
     {
+        await start.ConfigureAwait(false);
         try
         {
             await previous.ConfigureAwait(false);
