@@ -27,6 +27,7 @@ public class PreviewLiveMessageTests : BunitTestContext
         var team = (await teams.CreateTeamAsync(user.Id, "Live", CancellationToken.None)).Value!;
         _access = (await teams.GetAccessAsync(user.Id, team.Slug, CancellationToken.None))!;
         Ctx.Services.AddSingleton(_core.Get<ChatRuntime>());
+        Ctx.Services.AddSingleton(_core.Get<OpenChatStudio.Core.Versions.VersionService>());
         Ctx.Services.AddSingleton(_core.Get<SessionPlaygroundService>());
         Ctx.Services.AddSingleton(_core.Get<LiveMessageNotifier>());
         Ctx.AddAuthorization().SetAuthorized("tester").SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()));
