@@ -122,8 +122,8 @@ public class SessionPagesTests : BunitTestContext
         cut.Find("button[data-testid=session-comment-save]").Click();
         cut.WaitForAssertion(() => Assert.Contains("Rita Reviewer", cut.Find("[data-testid=session-comment]").TextContent));
 
-        cut.Find("button[data-testid=end-session]").Click();
-        cut.Find("button[data-testid=confirm-yes]").Click();
+        cut.WaitForElement("button[data-testid=end-session]").Click();
+        cut.WaitForElement("button[data-testid=confirm-yes]").Click();
         cut.WaitForAssertion(() => Assert.Equal("Pending review", cut.Find("[data-testid=session-status]").TextContent.Trim()));
         var stored = (await _core.Get<SessionReviewService>().GetAsync(_team, session, default))!;
         Assert.Equal(["follow-up"], stored.Session.Tags);
