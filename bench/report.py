@@ -41,7 +41,11 @@ for r in errors:
 lines.append("")
 lines.append("Targets (issue: load benchmark):")
 def find(db, scenario, label, c):
-    return next((r for r in rows if r["db"] == db and r["scenario"] == scenario and r["label"] == label and r["concurrency"] == c), None)
+    r = next((r for r in rows if r["db"] == db and r["scenario"] == scenario and r["label"] == label and r["concurrency"] == c), None)
+    if r is not None and r["ops"] == 0:
+        lines.append(f"- {db} {scenario} {label} c{c}: **no turn completed within the measured window** (every target of this step not met)")
+        return None
+    return r
 for db in sorted({r["db"] for r in rows}):
     a = find(db, "openai", "0ms", 64)
     if a:
