@@ -80,11 +80,11 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
         {
             return Result<JsonObject>.Fail("Only editors and admins can change participant data.");
         }
-        if (ParseDataObject(json) is { Error: { } error })
+        var (data, error) = ParseDataObject(json);
+        if (error is not null)
         {
             return Result<JsonObject>.Fail(error);
         }
-        var data = ParseDataObject(json).Data!;
         await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
         if (!await db.Participants.AnyAsync(p => p.Id == participantId, ct))
         {
@@ -100,10 +100,10 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
             row = new ParticipantData(access.TeamId, participantId, chatbotId);
             db.ParticipantData.Add(row);
         }
-        row.ProtectedData = protector.Protect(data);
+        row.ProtectedData = protector.Protect(data!);
         row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
-        return Result<JsonObject>.Ok(data);
+        return Result<JsonObject>.Ok(data!);
     }
 
     /// <summary>Validates participant data typed as JSON: an object, at most 64 KB; errors say where the problem is.</summary>

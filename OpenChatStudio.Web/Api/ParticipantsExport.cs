@@ -3,7 +3,7 @@ using OpenChatStudio.Web.Teams;
 
 namespace OpenChatStudio.Web.Api;
 
-/// <summary>CSV download of a chatbot's participants (<c>identifier, channel, name, data.*</c>), streamed.</summary>
+/// <summary>CSV download of a chatbot's participants (<c>identifier, channel, name, data.*</c>).</summary>
 public static class ParticipantsExport
 {
     public static IEndpointRouteBuilder MapParticipantsExport(this IEndpointRouteBuilder app)
@@ -17,7 +17,8 @@ public static class ParticipantsExport
     private static async Task<IResult> ExportAsync(Guid chatbot, HttpContext http, ParticipantDirectory directory, CancellationToken ct)
     {
         var access = http.GetTeamAccess();
-        // Buffer nothing: write rows as they are produced; a chatbot of another team or an unknown id is a 404 before any row.
+        // Written to memory first so that a chatbot of another team or an unknown id can still answer 404 (the directory
+        // loads the chatbot's participants in one query anyway); fine for the import limit of 10,000 rows.
         var stream = new MemoryStream();
         await using (var writer = new StreamWriter(stream, leaveOpen: true))
         {
