@@ -85,6 +85,7 @@ public static class CoreRegistration
         services.AddDataProtection();
         services.TryAddSingleton<SessionWorkQueue>();
         services.TryAddSingleton<PipelineCache>();
+        services.TryAddSingleton<ChatbotSnapshotCache>();
         services.TryAddSingleton<ParticipantDataProtector>();
         services.TryAddSingleton<ParticipantDirectory>();
         services.TryAddSingleton<ChatRuntime>();

@@ -16,6 +16,10 @@ public enum ChatEventKind
     SessionEnded,
 }
 
+/// <param name="HasTriggers">
+/// Whether the session's chatbot version has event triggers, when the publisher knows (<c>null</c>: unknown). Lets the
+/// event engine skip chatbots without triggers without a database round trip.
+/// </param>
 public sealed record ChatEvent(
     ChatEventKind Kind,
     Guid TeamId,
@@ -25,7 +29,8 @@ public sealed record ChatEvent(
     string Platform,
     DateTime At,
     Guid? MessageId = null,
-    string? EndReason = null);
+    string? EndReason = null,
+    bool? HasTriggers = null);
 
 /// <summary>
 /// Observes conversations (event triggers, live views). Called after the change is committed; a sink's failure is logged

@@ -34,6 +34,7 @@ public sealed partial class ChatRuntime(
     ParticipantDataProtector protector,
     SessionWorkQueue queue,
     PipelineCache cache,
+    ChatbotSnapshotCache snapshots,
     IEnumerable<IChatEventSink> sinks,
     ILogger<ChatRuntime> logger,
     IScheduleSignal? scheduleSignal = null)
@@ -72,40 +73,69 @@ public sealed partial class ChatRuntime(
     /// be served (e.g. nothing published yet).
     /// </summary>
     public async Task<SessionStart> StartSessionAsync(Guid teamId, Guid chatbotId, Guid participantId, string platform,
-        Func<string, ValueTask>? onToken, CancellationToken ct, VersionChoice version = default)
+        Func<string, ValueTask>? onToken, CancellationToken ct, VersionChoice version = default) =>
+        await StartSessionAsync(teamId, chatbotId, participantId, platform, onToken, ct, version, history: null);
+
+    /// <summary>
+    /// As <see cref="StartSessionAsync(Guid, Guid, Guid, string, Func{string, ValueTask}?, CancellationToken, VersionChoice)"/>,
+    /// storing <paramref name="history"/> (earlier messages an API client sends) as the session's first transcript rows
+    /// in the same save, so the next turn sees them as history. With a seed message, the history follows the seed's reply.
+    /// </summary>
+    public async Task<SessionStart> StartSessionAsync(Guid teamId, Guid chatbotId, Guid participantId, string platform,
+        Func<string, ValueTask>? onToken, CancellationToken ct, VersionChoice version,
+        IReadOnlyList<(MessageRole Role, string Content)>? history)
     {
-        string? seed;
+        ChatbotSnapshot bot;
         ChatSession session;
         bool firstSession;
+        var historyStored = false;
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
-            var chatbot = await db.Chatbots.FirstOrDefaultAsync(c => c.Id == chatbotId, ct)
-                ?? throw new KeyNotFoundException("No such chatbot in this team.");
-            if (!await db.Participants.AnyAsync(p => p.Id == participantId, ct))
+            // One round trip: the chatbot's stamp, whether the participant exists and whether this is their first session.
+            var row = await db.Chatbots.Where(c => c.Id == chatbotId).Select(c => new
+            {
+                c.UpdatedAt,
+                Published = db.ChatbotVersions.Where(v => v.ChatbotId == c.Id && v.IsPublished).Select(v => (Guid?)v.Id).FirstOrDefault(),
+                ParticipantExists = db.Participants.Any(p => p.Id == participantId),
+                HasSessions = db.ChatSessions.Any(s => s.ChatbotId == chatbotId && s.ParticipantId == participantId),
+            }).FirstOrDefaultAsync(ct) ?? throw new KeyNotFoundException("No such chatbot in this team.");
+            if (!row.ParticipantExists)
             {
                 throw new KeyNotFoundException("No such participant in this team.");
             }
-            var snapshot = await VersionService.ResolveAsync(db, chatbot, version, ct);
+            var snapshot = await snapshots.ResolveAsync(db, chatbotId, version, new ChatbotStamp(row.UpdatedAt, row.Published), ct);
             if (!snapshot.Succeeded)
             {
                 throw new ChatbotUnavailableException(snapshot.Error!);
             }
-            seed = snapshot.Value!.SeedMessage;
-            firstSession = !await db.ChatSessions.AnyAsync(s => s.ChatbotId == chatbotId && s.ParticipantId == participantId, ct);
+            bot = snapshot.Value!;
+            firstSession = !row.HasSessions;
             session = new ChatSession(teamId, chatbotId, participantId, platform, version) { LastActivityAt = clock.GetUtcNow().UtcDateTime };
             db.ChatSessions.Add(session);
+            if (history is { Count: > 0 } && string.IsNullOrWhiteSpace(bot.SeedMessage))
+            {
+                AddHistory(db, teamId, session.Id, 0, history);
+                historyStored = true;
+            }
             await db.SaveChangesAsync(ct);
         }
         LogSessionStarted(session.Id, chatbotId, platform);
+        var hasTriggers = HasTriggers(bot);
         if (firstSession)
         {
-            await PublishAsync(new ChatEvent(ChatEventKind.ParticipantJoined, teamId, chatbotId, session.Id, participantId, platform, session.CreatedAt), ct);
+            await PublishAsync(new ChatEvent(ChatEventKind.ParticipantJoined, teamId, chatbotId, session.Id, participantId, platform, session.CreatedAt,
+                HasTriggers: hasTriggers), ct);
         }
-        await PublishAsync(new ChatEvent(ChatEventKind.SessionStarted, teamId, chatbotId, session.Id, participantId, platform, session.CreatedAt), ct);
+        await PublishAsync(new ChatEvent(ChatEventKind.SessionStarted, teamId, chatbotId, session.Id, participantId, platform, session.CreatedAt,
+            HasTriggers: hasTriggers), ct);
         ChatTurn? seedTurn = null;
-        if (!string.IsNullOrWhiteSpace(seed))
+        if (!string.IsNullOrWhiteSpace(bot.SeedMessage))
         {
-            seedTurn = await queue.EnqueueAsync(session.Id, () => ProcessAsync(teamId, session.Id, seed, hidden: true, retryOf: null, onToken, ct));
+            seedTurn = await queue.EnqueueAsync(session.Id, () => ProcessAsync(teamId, session.Id, bot.SeedMessage, hidden: true, retryOf: null, onToken, ct));
+        }
+        if (history is { Count: > 0 } && !historyStored)
+        {
+            await ImportHistoryAsync(teamId, session.Id, history, ct);
         }
         return new SessionStart(session.Id, participantId, seedTurn);
     }
@@ -152,10 +182,7 @@ public sealed partial class ChatRuntime(
             var session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
                 ?? throw new KeyNotFoundException("No such session in this team.");
             var sequence = await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0;
-            foreach (var (role, content) in list)
-            {
-                db.ChatMessages.Add(new ChatMessage(teamId, sessionId, ++sequence, role, content));
-            }
+            AddHistory(db, teamId, sessionId, sequence, list);
             session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
             await db.SaveChangesAsync(ct);
             return list.Count;
@@ -216,29 +243,24 @@ public sealed partial class ChatRuntime(
             // Never run inline in the caller (the queue starts work synchronously; SQLite's "async" I/O completes synchronously).
             await Task.Yield();
             var started = Stopwatch.GetTimestamp();
-            ChatSession session;
-            Participant participant;
-            ParticipantData? dataRow;
+            TurnContext turn;
             Result<ChatbotSnapshot> snapshot;
             await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
             {
-                session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
-                    ?? throw new KeyNotFoundException("No such session in this team.");
-                if (session.IsEnded)
+                turn = await LoadTurnAsync(db, sessionId, ct) ?? throw new KeyNotFoundException("No such session in this team.");
+                if (turn.Session.IsEnded)
                 {
                     return new ChatTurn(sessionId, null, null, "This session has ended.", SessionEnded: true);
                 }
-                var chatbot = await db.Chatbots.SingleAsync(c => c.Id == session.ChatbotId, ct);
-                participant = await db.Participants.SingleAsync(p => p.Id == session.ParticipantId, ct);
-                dataRow = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participant.Id && d.ChatbotId == chatbot.Id, ct);
-                snapshot = await VersionService.ResolveAsync(db, chatbot, session.Version, ct);
+                snapshot = await snapshots.ResolveAsync(db, turn.Session.ChatbotId, turn.Session.Version, turn.Stamp, ct);
             }
             if (!snapshot.Succeeded)
             {
                 return new ChatTurn(sessionId, null, null, snapshot.Error);
             }
             var bot = snapshot.Value!;
-            var (result, error) = await RunOnceAsync(teamId, bot, session, participant, dataRow, BotInstruction(instruction), ct);
+            var session = turn.Session;
+            var (result, error) = await RunOnceAsync(teamId, bot, turn, BotInstruction(instruction), ct);
             await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
             {
                 // A bot-initiated run has no input message: its trace's input id is empty.
@@ -258,19 +280,19 @@ public sealed partial class ChatRuntime(
                     await db.SaveChangesAsync(ct);
                     return new ChatTurn(sessionId, null, null, error ?? "The chatbot produced no message.");
                 }
-                var tracked = await db.ChatSessions.SingleAsync(s => s.Id == sessionId, ct);
-                var sequence = (await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0) + 1;
-                var ai = new ChatMessage(teamId, sessionId, sequence, MessageRole.Ai, result.Reply)
+                // The session's queue runs one piece of work at a time, so nothing else has added a message since the load.
+                var ai = new ChatMessage(teamId, sessionId, turn.LastSequence + 1, MessageRole.Ai, result.Reply)
                 {
                     MetadataJson = new JsonObject { ["trace_id"] = trace.Id.ToString(), ["origin"] = origin }.ToJsonString(),
                     VersionNumber = bot.VersionNumber,
                 };
                 db.ChatMessages.Add(ai);
                 trace.OutputMessageId = ai.Id;
-                tracked.LastActivityAt = clock.GetUtcNow().UtcDateTime;
+                db.ChatSessions.Attach(session);
+                session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
                 await db.SaveChangesAsync(ct);
-                await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, participant.Id, session.Platform,
-                    ai.CreatedAt, ai.Id), ct);
+                await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
+                    ai.CreatedAt, ai.Id, HasTriggers: HasTriggers(bot)), ct);
                 return new ChatTurn(sessionId, null, new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, []), null);
             }
         });
@@ -281,25 +303,23 @@ public sealed partial class ChatRuntime(
     /// </summary>
     public async Task<(string? Output, string? Error)> RunPipelineAsync(Guid teamId, Guid chatbotId, Guid sessionId, string input, CancellationToken ct)
     {
-        ChatSession session;
-        Participant participant;
-        ParticipantData? dataRow;
+        TurnContext turn;
         Result<ChatbotSnapshot> snapshot;
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
-            var chatbot = await db.Chatbots.FirstOrDefaultAsync(c => c.Id == chatbotId, ct)
-                ?? throw new KeyNotFoundException("No such chatbot in this team.");
-            session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
-                ?? throw new KeyNotFoundException("No such session in this team.");
-            participant = await db.Participants.SingleAsync(p => p.Id == session.ParticipantId, ct);
-            dataRow = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participant.Id && d.ChatbotId == chatbotId, ct);
-            snapshot = await VersionService.ResolveAsync(db, chatbot, VersionChoice.PublishedOrWorking, ct);
+            if (!await db.Chatbots.AnyAsync(c => c.Id == chatbotId, ct))
+            {
+                throw new KeyNotFoundException("No such chatbot in this team.");
+            }
+            turn = await LoadTurnAsync(db, sessionId, ct, dataFor: chatbotId) ?? throw new KeyNotFoundException("No such session in this team.");
+            var stamp = await ChatbotSnapshotCache.StampQuery(db, chatbotId).FirstAsync(ct);
+            snapshot = await snapshots.ResolveAsync(db, chatbotId, VersionChoice.PublishedOrWorking, stamp, ct);
         }
         if (!snapshot.Succeeded)
         {
             return (null, snapshot.Error);
         }
-        var (result, error) = await RunOnceAsync(teamId, snapshot.Value!, session, participant, dataRow, input, ct);
+        var (result, error) = await RunOnceAsync(teamId, snapshot.Value!, turn, input, ct);
         return (result?.Reply, error);
     }
 
@@ -307,16 +327,14 @@ public sealed partial class ChatRuntime(
         "[Instruction from the system, not a message from the participant: write the next message to the participant now, "
         + "following the conversation so far.] " + prompt;
 
-    private async Task<(PipelineRunResult? Result, string? Error)> RunOnceAsync(Guid teamId, ChatbotSnapshot bot, ChatSession session,
-        Participant participant, ParticipantData? dataRow, string input, CancellationToken ct)
+    private async Task<(PipelineRunResult? Result, string? Error)> RunOnceAsync(Guid teamId, ChatbotSnapshot bot, TurnContext turn,
+        string input, CancellationToken ct)
     {
-        var participantData = dataRow is null ? new JsonObject() : protector.Unprotect(dataRow.ProtectedData);
-        var sessionState = JsonNode.Parse(session.StateJson) as JsonObject ?? new JsonObject();
-        var state = new PipelineRunState(input, participantData, sessionState, new ParticipantDetails(participant.Identifier, participant.Platform, participant.Name));
-        var services = new PipelineServices(llm.ForTeam(teamId), new DbChatHistoryStore(dbFactory, teamId), email, templates, clock,
-            new DbPipelineResources(dbFactory, teamId), new DbReminderStore(dbFactory, teamId, clock, scheduleSignal, protector));
+        var session = turn.Session;
+        var state = NewRunState(input, turn);
+        var services = NewServices(teamId);
         var executor = new PipelineExecutor(registry, services);
-        var context = new PipelineRunContext(teamId, bot.ChatbotId, session.Id, participant.Id);
+        var context = new PipelineRunContext(teamId, bot.ChatbotId, session.Id, session.ParticipantId);
         try
         {
             var compiled = cache.GetOrCompile(bot.CacheKey.Id, bot.CacheKey.Revision, bot.PipelineJson, executor);
@@ -359,47 +377,44 @@ public sealed partial class ChatRuntime(
         Func<string, ValueTask>? onToken, CancellationToken ct, InboundDetails? inbound = null)
     {
         var started = Stopwatch.GetTimestamp();
-        ChatSession session;
-        Chatbot chatbot;
-        Participant participant;
+        TurnContext turn;
         ChatMessage human;
-        ParticipantData? dataRow;
         Result<ChatbotSnapshot> snapshot;
 
-        // 1. Store the human message first: whatever happens next, it is not lost.
+        // 1. Store the human message first: whatever happens next, it is not lost. (One query loads the session, its
+        //    participant, the participant's data, the chatbot's stamp and the last sequence number.)
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
-            session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
-                ?? throw new KeyNotFoundException("No such session in this team.");
-            if (session.IsEnded)
+            turn = await LoadTurnAsync(db, sessionId, ct) ?? throw new KeyNotFoundException("No such session in this team.");
+            if (turn.Session.IsEnded)
             {
                 return new ChatTurn(sessionId, null, null, "This session has ended. Start a new one (send /reset).", SessionEnded: true);
             }
-            chatbot = await db.Chatbots.SingleAsync(c => c.Id == session.ChatbotId, ct);
-            participant = await db.Participants.SingleAsync(p => p.Id == session.ParticipantId, ct);
-            dataRow = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participant.Id && d.ChatbotId == chatbot.Id, ct);
-            snapshot = await VersionService.ResolveAsync(db, chatbot, session.Version, ct);
+            snapshot = await snapshots.ResolveAsync(db, turn.Session.ChatbotId, turn.Session.Version, turn.Stamp, ct);
             if (retryOf is null)
             {
-                var sequence = (await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0) + 1;
-                human = new ChatMessage(teamId, sessionId, sequence, MessageRole.Human, text, hidden);
+                human = new ChatMessage(teamId, sessionId, turn.LastSequence + 1, MessageRole.Human, text, hidden);
                 db.ChatMessages.Add(human);
                 if (inbound is not null)
                 {
                     await AttachInboundAsync(db, human, inbound, ct);
                 }
-                session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
+                db.ChatSessions.Attach(turn.Session);
+                turn.Session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
                 await db.SaveChangesAsync(ct);
+                turn = turn with { LastSequence = human.Sequence };
             }
             else
             {
                 human = retryOf;
             }
         }
+        var session = turn.Session;
+        bool? hasTriggers = snapshot.Succeeded ? HasTriggers(snapshot.Value!) : null;
         if (retryOf is null && !hidden)
         {
-            await PublishAsync(new ChatEvent(ChatEventKind.HumanMessage, teamId, chatbot.Id, sessionId, participant.Id, session.Platform,
-                human.CreatedAt, human.Id), ct);
+            await PublishAsync(new ChatEvent(ChatEventKind.HumanMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
+                human.CreatedAt, human.Id, HasTriggers: hasTriggers), ct);
         }
         if (!snapshot.Succeeded)
         {
@@ -408,13 +423,9 @@ public sealed partial class ChatRuntime(
         var bot = snapshot.Value!;
 
         // 2. Run the pipeline.
-        var participantData = dataRow is null ? new JsonObject() : protector.Unprotect(dataRow.ProtectedData);
-        var sessionState = JsonNode.Parse(session.StateJson) as JsonObject ?? new JsonObject();
-        var state = new PipelineRunState(text, participantData, sessionState, new ParticipantDetails(participant.Identifier, participant.Platform, participant.Name));
-        var services = new PipelineServices(llm.ForTeam(teamId), new DbChatHistoryStore(dbFactory, teamId), email, templates, clock,
-            new DbPipelineResources(dbFactory, teamId), new DbReminderStore(dbFactory, teamId, clock, scheduleSignal, protector));
-        var executor = new PipelineExecutor(registry, services);
-        var context = new PipelineRunContext(teamId, chatbot.Id, sessionId, participant.Id);
+        var state = NewRunState(text, turn);
+        var executor = new PipelineExecutor(registry, NewServices(teamId));
+        var context = new PipelineRunContext(teamId, session.ChatbotId, sessionId, session.ParticipantId);
         PipelineRunResult? result = null;
         string? error;
         try
@@ -432,7 +443,7 @@ public sealed partial class ChatRuntime(
             error = "This chatbot's pipeline could not be read: " + ex.Message;
         }
 
-        // 3. Store the outcome together.
+        // 3. Store the outcome together, in one save.
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
             var trace = new RunTrace(teamId, sessionId, human.Id)
@@ -460,12 +471,13 @@ public sealed partial class ChatRuntime(
                 return new ChatTurn(sessionId, human.Id, null, error ?? "The chatbot produced no reply.");
             }
 
-            var tracked = await db.ChatSessions.SingleAsync(s => s.Id == sessionId, ct);
-            var sequence = (await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0) + 1;
+            // The session's queue runs one piece of work at a time: nothing else has added a message since step 1 (a
+            // retry answers the last message, which is the human one).
+            var sequence = (retryOf?.Sequence ?? turn.LastSequence) + 1;
             var tags = result.State.MessageTags.Select(t => new JsonObject { ["tag"] = t.Tag, ["category"] = t.Category }).ToArray<JsonNode?>();
             var ai = new ChatMessage(teamId, sessionId, sequence, MessageRole.Ai, result.Reply)
             {
-                TagsJson = new JsonArray(tags).ToJsonString(),
+                TagsJson = tags.Length == 0 ? "[]" : new JsonArray(tags).ToJsonString(),
                 MetadataJson = new JsonObject { ["trace_id"] = trace.Id.ToString(), ["aborted"] = result.Aborted }.ToJsonString(),
                 VersionNumber = bot.VersionNumber,
             };
@@ -473,15 +485,17 @@ public sealed partial class ChatRuntime(
             trace.OutputMessageId = ai.Id;
             if (result.State.ParticipantDataChanged)
             {
-                var row = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participant.Id && d.ChatbotId == chatbot.Id, ct);
+                var row = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == session.ParticipantId && d.ChatbotId == session.ChatbotId, ct);
                 if (row is null)
                 {
-                    row = new ParticipantData(teamId, participant.Id, chatbot.Id);
+                    row = new ParticipantData(teamId, session.ParticipantId, session.ChatbotId);
                     db.ParticipantData.Add(row);
                 }
                 row.ProtectedData = protector.Protect(result.State.ParticipantDataSnapshot());
                 row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
             }
+            var tracked = session;
+            db.ChatSessions.Attach(tracked);
             if (result.State.SessionStateChanged)
             {
                 tracked.StateJson = result.State.SessionStateSnapshot().ToJsonString();
@@ -498,18 +512,73 @@ public sealed partial class ChatRuntime(
                 tracked.End("bot", clock.GetUtcNow().UtcDateTime);
             }
             await db.SaveChangesAsync(ct);
-            await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, chatbot.Id, sessionId, participant.Id, session.Platform,
-                ai.CreatedAt, ai.Id), ct);
+            await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
+                ai.CreatedAt, ai.Id, HasTriggers: hasTriggers), ct);
             if (ended)
             {
-                await PublishAsync(new ChatEvent(ChatEventKind.SessionEnded, teamId, chatbot.Id, sessionId, participant.Id, session.Platform,
-                    tracked.EndedAt!.Value, EndReason: "bot"), ct);
+                await PublishAsync(new ChatEvent(ChatEventKind.SessionEnded, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
+                    tracked.EndedAt!.Value, EndReason: "bot", HasTriggers: hasTriggers), ct);
             }
             return new ChatTurn(sessionId, human.Id,
                 new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, result.State.MessageTags.Select(t => t.Tag).ToList()),
                 null, SessionEnded: ended);
         }
     }
+
+    private static void AddHistory(AppDbContext db, Guid teamId, Guid sessionId, int lastSequence,
+        IEnumerable<(MessageRole Role, string Content)> messages)
+    {
+        foreach (var (role, content) in messages)
+        {
+            db.ChatMessages.Add(new ChatMessage(teamId, sessionId, ++lastSequence, role, content));
+        }
+    }
+
+    /// <summary>What one turn needs to know about its session, read in a single query.</summary>
+    private sealed record TurnContext(ChatSession Session, ParticipantDetails Participant, string? ProtectedData, ChatbotStamp Stamp, int LastSequence);
+
+    /// <summary>
+    /// The session (detached: attach it to save changes), its participant, the participant's data for
+    /// <paramref name="dataFor"/> (default: the session's chatbot), the chatbot's stamp and the session's last sequence
+    /// number, in one round trip. <c>null</c> when the session is not in the team.
+    /// </summary>
+    private static async Task<TurnContext?> LoadTurnAsync(AppDbContext db, Guid sessionId, CancellationToken ct, Guid? dataFor = null)
+    {
+        var row = await (
+            from s in db.ChatSessions.AsNoTracking()
+            join p in db.Participants on s.ParticipantId equals p.Id
+            where s.Id == sessionId
+            select new
+            {
+                Session = s,
+                Participant = new { p.Identifier, p.Platform, p.Name },
+                Data = db.ParticipantData.Where(d => d.ParticipantId == s.ParticipantId && d.ChatbotId == (dataFor ?? s.ChatbotId))
+                    .Select(d => d.ProtectedData).FirstOrDefault(),
+                UpdatedAt = db.Chatbots.Where(c => c.Id == s.ChatbotId).Select(c => (DateTime?)c.UpdatedAt).FirstOrDefault(),
+                Published = db.ChatbotVersions.Where(v => v.ChatbotId == s.ChatbotId && v.IsPublished).Select(v => (Guid?)v.Id).FirstOrDefault(),
+                LastSequence = db.ChatMessages.Where(m => m.SessionId == s.Id).Max(m => (int?)m.Sequence),
+            }).FirstOrDefaultAsync(ct);
+        if (row?.UpdatedAt is null)
+        {
+            return null;
+        }
+        return new TurnContext(row.Session, new ParticipantDetails(row.Participant.Identifier, row.Participant.Platform, row.Participant.Name),
+            row.Data, new ChatbotStamp(row.UpdatedAt.Value, row.Published), row.LastSequence ?? 0);
+    }
+
+    private PipelineRunState NewRunState(string input, TurnContext turn)
+    {
+        var participantData = turn.ProtectedData is null ? new JsonObject() : protector.Unprotect(turn.ProtectedData);
+        var sessionState = turn.Session.StateJson is "{}" or "" ? new JsonObject() : JsonNode.Parse(turn.Session.StateJson) as JsonObject ?? new JsonObject();
+        return new PipelineRunState(input, participantData, sessionState, turn.Participant);
+    }
+
+    private PipelineServices NewServices(Guid teamId) =>
+        new(llm.ForTeam(teamId), new DbChatHistoryStore(dbFactory, teamId), email, templates, clock,
+            new DbPipelineResources(dbFactory, teamId), new DbReminderStore(dbFactory, teamId, clock, scheduleSignal, protector));
+
+    /// <summary>Whether event triggers could fire for this version (lets the event engine skip the rest).</summary>
+    private static bool HasTriggers(ChatbotSnapshot bot) => bot.TriggersJson is not ("[]" or "" or "null");
 
     private static async Task AttachInboundAsync(AppDbContext db, ChatMessage human, InboundDetails inbound, CancellationToken ct)
     {

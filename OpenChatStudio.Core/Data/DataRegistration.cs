@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -28,7 +29,8 @@ public static class DataRegistration
                     throw new InvalidOperationException(
                         "Database:Provider is Postgres but ConnectionStrings:Postgres is empty. Set ConnectionStrings__Postgres.");
                 }
-                services.AddDbContextFactory<PostgresAppDbContext>((sp, o) => o.UseNpgsql(pg).AddInterceptors(sp.GetRequiredService<Audit.AuditInterceptor>()));
+                services.AddDbContextFactory<PostgresAppDbContext>((sp, o) => o.UseNpgsql(pg).AddInterceptors(sp.GetRequiredService<Audit.AuditInterceptor>())
+                    .AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<PostgresAppDbContext>>();
                 break;
             default:
@@ -39,7 +41,8 @@ public static class DataRegistration
                     sqlite = $"Data Source={Path.Combine(dir, "openchatstudio.db")}";
                 }
                 EnsureSqliteDirectory(sqlite);
-                services.AddDbContextFactory<SqliteAppDbContext>((sp, o) => o.UseSqlite(sqlite).AddInterceptors(SqliteTuning.Instance, sp.GetRequiredService<Audit.AuditInterceptor>()));
+                services.AddDbContextFactory<SqliteAppDbContext>((sp, o) => o.UseSqlite(sqlite).AddInterceptors(SqliteTuning.Instance, sp.GetRequiredService<Audit.AuditInterceptor>())
+                    .AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqliteAppDbContext>>();
                 break;
         }

@@ -26,6 +26,10 @@ public sealed partial class EventEngine(
 
     public ValueTask OnChatEventAsync(ChatEvent chatEvent, CancellationToken ct)
     {
+        if (chatEvent.HasTriggers == false)
+        {
+            return ValueTask.CompletedTask; // nothing can fire, and no timeout can be armed or disarmed
+        }
         var token = _stopping.Token;
         Track(_queue.EnqueueAsync(chatEvent.SessionId, async () =>
         {

@@ -35,9 +35,14 @@ public sealed class TeamLlmResolverFactory(
                 return new LlmBinding(owner._offline, OfflineModel.Info, OfflineModel.ProviderName);
             }
             await using var db = await owner._dbFactory.CreateForTeamAsync(teamId, ct);
-            var provider = await db.LlmProviders.FirstOrDefaultAsync(p => p.Id == providerId, ct)
+            // One round trip for the provider and the team's custom model of that name, if any.
+            var row = await db.LlmProviders.AsNoTracking().Where(p => p.Id == providerId).Select(p => new
+                {
+                    Provider = p,
+                    Custom = db.CustomModels.Where(m => m.ProviderType == p.Type && m.Name == model).FirstOrDefault(),
+                }).FirstOrDefaultAsync(ct)
                 ?? throw new PipelineNodeException("This node's LLM provider no longer exists in the team. Choose another provider.");
-            var custom = await db.CustomModels.FirstOrDefaultAsync(m => m.ProviderType == provider.Type && m.Name == model, ct);
+            var (provider, custom) = (row.Provider, row.Custom);
             var info = custom?.ToInfo() ?? owner._catalogue.Find(provider.Type, model) ?? new LlmModelInfo(model, 8_192);
             if (owner._services.Count > 512)
             {

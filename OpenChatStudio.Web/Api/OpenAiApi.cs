@@ -108,11 +108,7 @@ public static class OpenAiApi
         }
 
         var participant = await runtime.GetOrCreateParticipantAsync(key.TeamId, Platform, $"api-key:{key.KeyId}", null, null, ct);
-        var started = await runtime.StartSessionAsync(key.TeamId, internalId, participant.Id, Platform, onToken: null, ct, version);
-        if (request.History.Count > 0)
-        {
-            await runtime.ImportHistoryAsync(key.TeamId, started.SessionId, request.History, ct);
-        }
+        var started = await runtime.StartSessionAsync(key.TeamId, internalId, participant.Id, Platform, onToken: null, ct, version, request.History);
         var id = "chatcmpl-" + started.SessionId.ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
