@@ -41,8 +41,9 @@ public static class DataRegistration
                     sqlite = $"Data Source={Path.Combine(dir, "openchatstudio.db")}";
                 }
                 EnsureSqliteDirectory(sqlite);
+                var writeGate = new SqliteWriteGate(); // one writer at a time per database, queued instead of sleeping
                 services.AddDbContextFactory<SqliteAppDbContext>((sp, o) => o.UseSqlite(sqlite).AddInterceptors(SqliteTuning.Instance, sp.GetRequiredService<Audit.AuditInterceptor>())
-                    .AddInterceptors(sp.GetServices<IInterceptor>()));
+                    .AddInterceptors(sp.GetServices<IInterceptor>()).AddInterceptors(writeGate));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqliteAppDbContext>>();
                 break;
         }

@@ -86,6 +86,28 @@ public class ChatTurnCostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ManyConcurrentTurns_OnSeparateSessions_AreAllStoredInOrder()
+    {
+        var chatbotId = await CreateBotAsync("echo {{ input }}");
+        var sessions = new List<Guid>();
+        for (var i = 0; i < 24; i++)
+        {
+            sessions.Add(await StartAsync(chatbotId, VersionChoice.Working, $"p{i}@example.test"));
+        }
+
+        // Every session gets three messages at once; writers of all sessions contend for the database together.
+        var turns = await Task.WhenAll(sessions.SelectMany(s => Enumerable.Range(1, 3).Select(n => Runtime.SendAsync(_editor.TeamId, s, $"m{n}", null, default))));
+
+        Assert.All(turns, t => Assert.Null(t.Error));
+        foreach (var session in sessions)
+        {
+            var transcript = await Runtime.GetTranscriptAsync(_editor.TeamId, session, default);
+            Assert.Equal(["m1", "echo m1", "m2", "echo m2", "m3", "echo m3"], transcript.Select(m => m.Content));
+            Assert.Equal([1, 2, 3, 4, 5, 6], transcript.Select(m => m.Sequence));
+        }
+    }
+
+    [Fact]
     public async Task StartingASession_WithHistory_StoresItInTheSameSave()
     {
         var chatbotId = await CreateBotAsync("Hi");
