@@ -17,8 +17,12 @@ switch (args.FirstOrDefault())
         return await Scenarios.WidgetAsync(options);
     case "first-answer":
         return await Scenarios.FirstAnswerAsync(options);
+    case "sse":
+        return await Scenarios.SseAsync(options);
+    case "idle-pages":
+        return await Scenarios.IdlePagesAsync(options);
     default:
-        Console.Error.WriteLine("usage: OpenChatStudio.Load fake-llm|openai|widget|first-answer [--option value]...");
+        Console.Error.WriteLine("usage: OpenChatStudio.Load fake-llm|openai|widget|sse|idle-pages|first-answer [--option value]...");
         return 2;
 }
 
@@ -186,6 +190,179 @@ public static class Scenarios
         });
     }
 
+    private static HttpClient NewWidgetClient(Options o)
+    {
+        var client = NewClient(o.Str("base"), null);
+        client.DefaultRequestHeaders.Add("x-ocs-widget-version", "0.6.0");
+        var origin = o.Str("origin", "");
+        if (origin.Length > 0)
+        {
+            client.DefaultRequestHeaders.Add("Origin", origin);
+        }
+        return client;
+    }
+
+    /// <summary>
+    /// (c) Streaming: start a session, send a message, read <c>/stream/</c> (SSE). One op = one message; the latency recorded
+    /// is the time from sending to the first <c>delta</c> event (time to first token); the step's JSON also carries the
+    /// time to the final <c>message</c> event as <c>complete_p50_ms</c>/<c>complete_p99_ms</c>.
+    /// </summary>
+    public static async Task<int> SseAsync(Options o)
+    {
+        var chatbot = o.Str("chatbot");
+        var turns = o.Int("turns", 5);
+        using var client = NewWidgetClient(o);
+        var complete = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var worker = 0;
+        var code = await RunStepAsync(o, "sse", async (result, ct) =>
+        {
+            try
+            {
+                var participant = $"sse-{Interlocked.Increment(ref worker)}-{Guid.NewGuid():N}";
+                using var start = await client.PostAsync("api/chat/start/", Json($$"""{"chatbot_id":"{{chatbot}}","participant_remote_id":"{{participant}}"}"""), ct);
+                var startText = await start.Content.ReadAsStringAsync(ct);
+                if (!start.IsSuccessStatusCode)
+                {
+                    result?.Error($"start {(int)start.StatusCode}: {startText[..Math.Min(200, startText.Length)]}");
+                    await Task.Delay(100, ct);
+                    return;
+                }
+                var session = JsonNode.Parse(startText)!["session_id"]!.GetValue<string>();
+                for (var turn = 1; turn <= turns && !ct.IsCancellationRequested; turn++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    using var sent = await client.PostAsync($"api/chat/{session}/message/", Json($$"""{"message":"Question {{turn}}"}"""), ct);
+                    var sentText = await sent.Content.ReadAsStringAsync(ct);
+                    if (!sent.IsSuccessStatusCode)
+                    {
+                        result?.Error($"message {(int)sent.StatusCode}: {sentText[..Math.Min(200, sentText.Length)]}");
+                        return;
+                    }
+                    var task = JsonNode.Parse(sentText)!["task_id"]!.GetValue<string>();
+                    using var stream = await client.GetAsync($"api/chat/{session}/{task}/stream/", HttpCompletionOption.ResponseHeadersRead, ct);
+                    if (!stream.IsSuccessStatusCode)
+                    {
+                        result?.Error($"stream {(int)stream.StatusCode}");
+                        return;
+                    }
+                    using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(ct));
+                    var firstToken = false;
+                    while (await reader.ReadLineAsync(ct) is { } line)
+                    {
+                        if (line == "event: delta" && !firstToken)
+                        {
+                            firstToken = true;
+                            result?.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        }
+                        else if (line == "event: message")
+                        {
+                            if (!firstToken)
+                            {
+                                result?.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds); // nothing streamed: the reply is the first token
+                            }
+                            if (result is not null)
+                            {
+                                complete.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                            }
+                        }
+                        else if (line == "event: error")
+                        {
+                            result?.Error("stream reported an error");
+                        }
+                        else if (line == "event: done")
+                        {
+                            break;
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                result?.Error(ex.GetType().Name + ": " + ex.Message);
+            }
+        }, extra: json =>
+        {
+            var sorted = complete.Order().ToArray();
+            json["complete_p50_ms"] = sorted.Length == 0 ? 0 : Math.Round(sorted[sorted.Length / 2], 1);
+            json["complete_p99_ms"] = sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))], 1);
+        });
+        return code;
+    }
+
+    /// <summary>
+    /// (d) Idle public chat pages: --pages visitors each load the hosted page (<c>/chat/{id}</c>), start a session as its
+    /// script does, fetch the history once, then stay idle with their connections open. Prints the app's RSS before and
+    /// after (both after a settle period) and the difference per page. The hosted page is statically rendered, so an idle
+    /// visitor holds no Blazor circuit: what remains is an idle keep-alive connection.
+    /// </summary>
+    public static async Task<int> IdlePagesAsync(Options o)
+    {
+        var chatbot = o.Str("chatbot");
+        var pages = o.Int("pages", 500);
+        var app = new ProcessStats(o.Int("pid", 0));
+        await Task.Delay(2000);
+        var before = app.RssKb();
+        var clients = new List<HttpClient>();
+        var errors = 0;
+        try
+        {
+            for (var batch = 0; batch < pages; batch += 50)
+            {
+                await Task.WhenAll(Enumerable.Range(batch, Math.Min(50, pages - batch)).Select(async i =>
+                {
+                    var client = NewWidgetClient(o);
+                    lock (clients)
+                    {
+                        clients.Add(client);
+                    }
+                    try
+                    {
+                        using var page = await client.GetAsync($"chat/{chatbot}");
+                        var html = await page.Content.ReadAsStringAsync();
+                        using var start = await client.PostAsync("api/chat/start/",
+                            Json($$$"""{"chatbot_id":"{{{chatbot}}}","participant_remote_id":"anon:idle-{{{i}}}-{{{Guid.NewGuid():N}}}","session_data":{"source":"hosted_page"}}"""));
+                        var startText = await start.Content.ReadAsStringAsync();
+                        if (!page.IsSuccessStatusCode || !start.IsSuccessStatusCode)
+                        {
+                            Interlocked.Increment(ref errors);
+                            return;
+                        }
+                        var session = JsonNode.Parse(startText)!["session_id"]!.GetValue<string>();
+                        using var poll = await client.GetAsync($"api/chat/{session}/poll/");
+                        await poll.Content.ReadAsStringAsync();
+                    }
+                    catch (Exception)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }));
+            }
+            await Task.Delay(o.Int("settle-ms", 5000));
+            var after = app.RssKb();
+            Console.WriteLine(new JsonObject
+            {
+                ["scenario"] = "idle-pages",
+                ["label"] = o.Str("label", "idle"),
+                ["pages"] = pages,
+                ["errors"] = errors,
+                ["rss_before_mb"] = Math.Round(before / 1024.0, 1),
+                ["rss_after_mb"] = Math.Round(after / 1024.0, 1),
+                ["kb_per_page"] = Math.Round((after - before) / (double)Math.Max(1, pages - errors), 1),
+            }.ToJsonString());
+            return 0;
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
     /// <summary>(e) Cold start: retries one chat completion until it succeeds; prints ms since --since-epoch-ms (the app's launch).</summary>
     public static async Task<int> FirstAnswerAsync(Options o)
     {
@@ -221,7 +398,8 @@ public static class Scenarios
     /// Runs --concurrency workers repeating <paramref name="iteration"/>: --warmup seconds unmeasured, then --duration seconds
     /// measured (latencies, errors, the app's CPU time from /proc/--pid and its RSS sampled every 250 ms).
     /// </summary>
-    private static async Task<int> RunStepAsync(Options o, string scenario, Func<StepResult?, CancellationToken, Task> iteration)
+    private static async Task<int> RunStepAsync(Options o, string scenario, Func<StepResult?, CancellationToken, Task> iteration,
+        Action<JsonObject>? extra = null)
     {
         var concurrency = o.Int("concurrency", 1);
         var warmup = o.Double("warmup", 3);
@@ -261,7 +439,9 @@ public static class Scenarios
         {
             // Cancelled in-flight requests.
         }
-        Console.WriteLine(result.ToJson(scenario, o.Str("label", scenario), concurrency, seconds, cpu, maxRss, app.PeakRssKb()).ToJsonString());
+        var json = result.ToJson(scenario, o.Str("label", scenario), concurrency, seconds, cpu, maxRss, app.PeakRssKb());
+        extra?.Invoke(json);
+        Console.WriteLine(json.ToJsonString());
         return 0;
     }
 }
