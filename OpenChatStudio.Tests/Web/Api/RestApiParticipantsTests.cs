@@ -7,7 +7,6 @@ using OpenChatStudio.Core.Chatbots;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Participants;
 using OpenChatStudio.Core.Scheduling;
-using Quartz;
 using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Web.Api;
@@ -128,7 +127,7 @@ public class RestApiParticipantsTests : IClassFixture<OcsAppFactory>
             Assert.Equal("Remind them of the clinic visit", visit.Message);
             visitId = visit.Id;
         }
-        Assert.Equal(new DateTimeOffset(2031, 3, 1, 8, 0, 0, TimeSpan.Zero), await NextFireAsync(visitId));
+        Assert.True(await TriggerExistsAsync(new DateTime(2031, 3, 1, 8, 0, 0, DateTimeKind.Utc)), "the delivery job fires at the due time");
 
         // Update visit1 by id, delete the generated one, and an unknown id to delete is ignored (as OCS).
         var updated = await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, new
@@ -159,17 +158,17 @@ public class RestApiParticipantsTests : IClassFixture<OcsAppFactory>
             Assert.Equal(visitId, row.Id);
             Assert.Equal(new DateTime(2031, 4, 2, 10, 30, 0), row.NextTriggerAt);
         }
-        Assert.Equal(new DateTimeOffset(2031, 4, 2, 10, 30, 0, TimeSpan.Zero), await NextFireAsync(visitId));
+        Assert.True(await TriggerExistsAsync(new DateTime(2031, 4, 2, 10, 30, 0, DateTimeKind.Utc)), "the delivery job fires at the new due time");
         var list = await client.SendAsync(ApiTestKit.Request(HttpMethod.Get, "/api/participants?identifier=p-sched", a.ReadKey), HttpStatusCode.OK);
         Assert.Equal(updated.GetRawText(), Assert.Single(list.GetProperty("results").EnumerateArray()).GetRawText());
     }
 
-    private async Task<DateTimeOffset?> NextFireAsync(Guid scheduledMessageId)
+    private async Task<bool> TriggerExistsAsync(DateTime dueUtc)
     {
         var scheduler = _app.Services.GetRequiredService<SchedulerAccess>().Scheduler;
         Assert.NotNull(scheduler);
-        var trigger = await scheduler.GetTrigger(new TriggerKey("sm-" + scheduledMessageId.ToString("N"), "ocs"));
-        return trigger?.NextFireTimeUtc;
+        var trigger = await scheduler.GetTrigger(DueMessagesJob.TriggerKeyFor(DueMessagesJob.Bucket(dueUtc)));
+        return trigger?.NextFireTimeUtc == new DateTimeOffset(dueUtc);
     }
 
     [Theory]
