@@ -119,6 +119,13 @@ public sealed partial class ScheduleDelivery(
             {
                 var row = outcome.Claim.Row;
                 db.ScheduledMessageAttempts.AddRange(outcome.Attempts);
+                if (outcome.Attempts.Count > 0)
+                {
+                    // The chatbot's Events page shows every firing, scheduled messages included.
+                    var last = outcome.Attempts[^1];
+                    db.EventLogs.Add(EventLog.ForScheduledMessage(row.TeamId, row.ChatbotId, last.SessionId, row.Id, row.Name, last.TriggerNumber,
+                        last.Succeeded, last.Succeeded ? $"{last.Log} {row.Message}" : $"{outcome.Attempts.Count} attempt(s) failed: {last.Log}", last.CreatedAt));
+                }
                 db.ScheduledMessages.Attach(row);
                 var number = row.TotalTriggers + 1;
                 var nextDue = NextDue(row, number, now);
