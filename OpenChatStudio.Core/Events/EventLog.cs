@@ -62,6 +62,27 @@ public sealed class EventLog : ITeamOwned
         FireNumber = fireNumber;
     }
 
+    /// <summary>The log row of one delivery of a scheduled message (trigger id <c>sm-&lt;row id&gt;</c>, fire number = occurrence).</summary>
+    public static EventLog ForScheduledMessage(Guid teamId, Guid chatbotId, Guid? sessionId, Guid scheduledMessageId, string name, int number,
+        bool succeeded, string detail, DateTime createdAt)
+    {
+        var label = "Scheduled message: " + name;
+        var log = new EventLog
+        {
+            TeamId = teamId,
+            ChatbotId = chatbotId,
+            SessionId = sessionId,
+            TriggerId = "sm-" + scheduledMessageId.ToString("N"),
+            TriggerLabel = label.Length > 100 ? label[..100] : label,
+            ActionType = EventActionType.SendMessage,
+            Status = succeeded ? EventLogStatus.Success : EventLogStatus.Failure,
+            CreatedAt = createdAt,
+            FireNumber = number,
+        };
+        log.SetDetail(detail);
+        return log;
+    }
+
     public void SetDetail(string detail) => Detail = detail.Length > 2000 ? detail[..2000] : detail;
 }
 

@@ -16,14 +16,26 @@ namespace OpenChatStudio.Core.Llm;
 /// <item>after tool results (the last message carries <see cref="SkFunctionResultContent"/>) says
 /// <c>Offline model: done. &lt;function&gt; returned: &lt;result&gt;.</c>;</item>
 /// <item>when tools are offered and the last user message names one, calls it (arguments from <c>key=value</c> pairs);</item>
+/// <item>when the one-off reminder tool is offered and the last user message asks for a reminder in natural words
+/// ("remind me in a minute to drink water", see <see cref="OfflineReminders"/>), calls it and then confirms;</item>
 /// <item>when a system/user message holds <see cref="OfflineModel.JsonSchemaMarker"/> and a schema, answers with only a JSON object;</item>
+/// <item>for a bot-initiated message (the runtime's "[Instruction from the system …] prompt" input, used by reminders and
+/// event actions) says <c>Offline model: &lt;prompt&gt;</c>;</item>
 /// <item>otherwise restates the last user message: <c>Offline model: you said "…".</c></item>
 /// </list>
 /// Usage (whitespace-separated words in and out) is in <c>Metadata["Usage"]</c> as a <see cref="UsageDetails"/>.
 /// The exact rules are in docs/providers.md.
 /// </summary>
-public sealed class OfflineChatCompletionService : IChatCompletionService
+public sealed class OfflineChatCompletionService(TimeProvider? clock = null) : IChatCompletionService
 {
+    /// <summary>The tool the offline model calls for natural reminder requests.</summary>
+    public const string ReminderTool = "one_off_reminder";
+
+    /// <summary>How the runtime marks a bot-initiated message (ChatRuntime's instruction prefix).</summary>
+    internal const string InstructionPrefix = "[Instruction from the system";
+
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     public IReadOnlyDictionary<string, object?> Attributes { get; } =
         new Dictionary<string, object?> { [AIServiceExtensions.ModelIdKey] = OfflineModel.ModelName };
 
@@ -77,7 +89,7 @@ public sealed class OfflineChatCompletionService : IChatCompletionService
         new(AuthorRole.Assistant, content: null, modelId: OfflineModel.ModelName) { Items = [update] };
 
     /// <summary>Either the reply text or the one function call to make.</summary>
-    private static async Task<(string? Text, SkFunctionCallContent? Call)> AnswerAsync(
+    private async Task<(string? Text, SkFunctionCallContent? Call)> AnswerAsync(
         ChatHistory history, PromptExecutionSettings? settings, Kernel? kernel, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -87,7 +99,7 @@ public sealed class OfflineChatCompletionService : IChatCompletionService
         }
 
         var (functions, autoInvoke) = OfflineToolCalls.Offered(history, settings, kernel);
-        if (OfflineToolCalls.Decide(history, functions) is { } call)
+        if ((OfflineToolCalls.Decide(history, functions) ?? ReminderCall(history, functions)) is { } call)
         {
             if (!autoInvoke)
             {
@@ -106,9 +118,46 @@ public sealed class OfflineChatCompletionService : IChatCompletionService
         }
 
         var lastUser = history.LastOrDefault(m => m.Role == AuthorRole.User);
+        if (lastUser is not null && Instruction(OfflineText.Prose(lastUser)) is { } instruction)
+        {
+            return ($"{OfflineModel.ReplyPrefix}{instruction}", null);
+        }
         return lastUser is null
             ? ($"{OfflineModel.ReplyPrefix}there is no user message to answer.", null)
             : ($"{OfflineModel.ReplyPrefix}you said \"{OfflineText.Prose(lastUser).Trim()}\".", null);
+    }
+
+    /// <summary>The one-off reminder call for a natural "remind me …" request, when that tool is offered.</summary>
+    private SkFunctionCallContent? ReminderCall(ChatHistory history, IReadOnlyList<KernelFunction> functions)
+    {
+        if (history.Count == 0 || history[^1].Role != AuthorRole.User || functions.FirstOrDefault(f => f.Name == ReminderTool) is not { } tool)
+        {
+            return null;
+        }
+        var text = OfflineText.Prose(history[^1]);
+        if (Instruction(text) is not null || OfflineReminders.Parse(text, _clock.GetUtcNow().UtcDateTime) is not { } reminder)
+        {
+            return null;
+        }
+        var arguments = new KernelArguments
+        {
+            ["datetime_due"] = reminder.DueUtc.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            ["message"] = reminder.Message,
+            ["schedule_name"] = reminder.Name,
+        };
+        return new SkFunctionCallContent(tool.Name, tool.PluginName, $"call_offline_{history.Count}", arguments);
+    }
+
+    /// <summary>The prompt of a bot-initiated message (after the runtime's bracketed instruction), or null.</summary>
+    private static string? Instruction(string text)
+    {
+        var trimmed = text.TrimStart();
+        if (!trimmed.StartsWith(InstructionPrefix, StringComparison.Ordinal) || trimmed.IndexOf(']', StringComparison.Ordinal) is var end && end < 0)
+        {
+            return null;
+        }
+        var prompt = trimmed[(end + 1)..].Trim();
+        return prompt.Length == 0 ? null : prompt;
     }
 
     /// <summary>The reply to the tool results at the end of the history, or null when the history does not end with any.</summary>
@@ -128,9 +177,18 @@ public sealed class OfflineChatCompletionService : IChatCompletionService
         {
             return null;
         }
+        if (results is [{ FunctionName: ReminderTool } only] && ReminderMessage(history, only.CallId) is { } about)
+        {
+            return $"{OfflineModel.ReplyPrefix}OK, I will remind you: {about}. {OfflineText.Render(only.Result).Trim().TrimEnd('.')}.";
+        }
         var parts = results.Select(r => $"{r.FunctionName ?? "the tool"} returned: {OfflineText.Render(r.Result).Trim().TrimEnd('.')}.");
         return $"{OfflineModel.ReplyPrefix}done. {string.Join(" ", parts)}";
     }
+
+    /// <summary>The <c>message</c> argument of the reminder call with <paramref name="callId"/>.</summary>
+    private static string? ReminderMessage(ChatHistory history, string? callId) =>
+        history.SelectMany(m => m.Items.OfType<SkFunctionCallContent>())
+            .LastOrDefault(c => c.FunctionName == ReminderTool && (callId is null || c.Id == callId))?.Arguments?["message"]?.ToString();
 
     private static Dictionary<string, object?> Metadata(ChatHistory history, string output, string finishReason)
     {

@@ -2,18 +2,26 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Scheduling;
 
 namespace OpenChatStudio.Core.Participants;
 
 /// <summary>A participant with what each chatbot knows about them (decrypted).</summary>
 public sealed record ParticipantDetail(Guid Id, string Identifier, string? Name, string Platform, string RemoteId, IReadOnlyList<ParticipantChatbotData> Data);
 
-public sealed record ParticipantChatbotData(string ChatbotName, Guid ChatbotPublicId, JsonObject Data);
+/// <summary>What one chatbot knows about a participant, with the participant's pending scheduled messages from that chatbot.</summary>
+public sealed record ParticipantChatbotData(string ChatbotName, Guid ChatbotPublicId, JsonObject Data, IReadOnlyList<ParticipantSchedule> Schedules);
+
+/// <summary>A pending scheduled message as the participants API shows it (OCS item shape: id, name, prompt, date).</summary>
+public sealed record ParticipantSchedule(string Id, string Name, string Prompt, DateTime DueUtc);
 
 public sealed record ParticipantFilter(string? Identifier = null, string? RemoteId = null, string? Platform = null, Guid? ChatbotPublicId = null);
 
-/// <summary>Per-chatbot data of an upsert; <see cref="Data"/> null leaves existing data as it is.</summary>
-public sealed record ParticipantDataUpsert(Guid ChatbotPublicId, JsonObject? Data);
+/// <summary>
+/// Per-chatbot data of an upsert; <see cref="Data"/> null leaves existing data as it is. <see cref="Schedules"/> creates,
+/// updates or deletes the participant's scheduled messages from that chatbot (validated by <see cref="ScheduleService.ValidateChange"/>).
+/// </summary>
+public sealed record ParticipantDataUpsert(Guid ChatbotPublicId, JsonObject? Data, IReadOnlyList<ScheduleChange>? Schedules = null);
 
 public sealed record ParticipantUpsert(string Identifier, string? Name, string Platform, IReadOnlyList<ParticipantDataUpsert> Data);
 
@@ -24,7 +32,8 @@ public sealed record ParticipantUpsertResult(ParticipantDetail? Participant, IRe
 /// Participants for the REST API: list with filters, and upsert (create or update a participant and, per chatbot, the
 /// data the chatbot knows about them, encrypted at rest by <see cref="ParticipantDataProtector"/>).
 /// </summary>
-public sealed class ParticipantService(IDbContextFactory<AppDbContext> dbFactory, ParticipantDataProtector protector, ChatRuntime runtime, TimeProvider clock)
+public sealed class ParticipantService(IDbContextFactory<AppDbContext> dbFactory, ParticipantDataProtector protector, ChatRuntime runtime,
+    ScheduleService schedules, TimeProvider clock)
 {
     public const int MaxIdentifierLength = 320;
 
@@ -122,6 +131,11 @@ public sealed class ParticipantService(IDbContextFactory<AppDbContext> dbFactory
                 // Another request created the same participant data row at the same moment: apply ours over it.
             }
         }
+        // After the data, so a new schedule picks up a timezone sent in the same request.
+        foreach (var item in request.Data.Where(d => d.Schedules is { Count: > 0 }))
+        {
+            await schedules.ApplyChangesAsync(teamId, chatbotIds[item.ChatbotPublicId], participant.Id, item.Schedules!, ct);
+        }
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
             var row = await db.Participants.SingleAsync(p => p.Id == participant.Id, ct);
@@ -139,8 +153,15 @@ public sealed class ParticipantService(IDbContextFactory<AppDbContext> dbFactory
         var data = await db.ParticipantData.Where(d => ids.Contains(d.ParticipantId) && (onlyChatbot == null || d.ChatbotId == onlyChatbot))
             .Join(db.Chatbots, d => d.ChatbotId, c => c.Id, (d, c) => new { d.ParticipantId, d.ProtectedData, c.Name, c.PublicId, c.CreatedAt })
             .ToListAsync(ct);
+        var pending = await db.ScheduledMessages.AsNoTracking()
+            .Where(m => ids.Contains(m.ParticipantId) && !m.IsComplete && m.CancelledAt == null && (onlyChatbot == null || m.ChatbotId == onlyChatbot))
+            .Join(db.Chatbots, m => m.ChatbotId, c => c.Id, (m, c) => new { m.ParticipantId, c.PublicId, m.ExternalId, m.Name, m.Message, m.NextTriggerAt })
+            .ToListAsync(ct);
+        var schedulesOf = pending.ToLookup(m => (m.ParticipantId, m.PublicId), m => m);
         var byParticipant = data.GroupBy(d => d.ParticipantId).ToDictionary(g => g.Key,
-            g => g.OrderBy(d => d.CreatedAt).Select(d => new ParticipantChatbotData(d.Name, d.PublicId, protector.Unprotect(d.ProtectedData))).ToList());
+            g => g.OrderBy(d => d.CreatedAt).Select(d => new ParticipantChatbotData(d.Name, d.PublicId, protector.Unprotect(d.ProtectedData),
+                schedulesOf[(g.Key, d.PublicId)].OrderBy(m => m.NextTriggerAt).ThenBy(m => m.ExternalId, StringComparer.Ordinal)
+                    .Select(m => new ParticipantSchedule(m.ExternalId, m.Name, m.Message, DateTime.SpecifyKind(m.NextTriggerAt, DateTimeKind.Utc))).ToList())).ToList());
         return participants.Select(p => new ParticipantDetail(p.Id, p.Identifier, p.Name, p.Platform, "",
             byParticipant.GetValueOrDefault(p.Id) ?? [])).ToList();
     }

@@ -11,6 +11,15 @@ public sealed class EventsOptions
     /// <summary>Scheduled messages and timeouts delivered in parallel.</summary>
     public int MaxConcurrency { get; set; } = 16;
 
+    /// <summary>Scheduled messages composed and sent at the same time by the delivery job.</summary>
+    public int DeliveryParallelism { get; set; } = 8;
+
+    /// <summary>Due scheduled messages claimed per batch (one UPDATE each).</summary>
+    public int ClaimBatchSize { get; set; } = 64;
+
+    /// <summary>How long a claim holds a row; a claimer that died is replaced once its lease expires.</summary>
+    public int LeaseSeconds { get; set; } = 120;
+
     /// <summary>Delivery attempts per occurrence (OCS: 3).</summary>
     public int MaxAttempts { get; set; } = 3;
 

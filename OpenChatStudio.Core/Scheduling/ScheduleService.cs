@@ -29,6 +29,13 @@ public sealed record ScheduledMessageInfo(
     string? Origin,
     DateTime? LastTriggeredAt);
 
+/// <summary>
+/// One item of the participants API's <c>schedules</c> list (OCS semantics): <see cref="Delete"/> removes the schedule with
+/// <see cref="ExternalId"/>; otherwise the schedule with that id is updated (name, prompt, due time) or created with it,
+/// and without an id a new one-off schedule gets a generated id. Validate with <see cref="ScheduleService.ValidateChange"/>.
+/// </summary>
+public sealed record ScheduleChange(string? ExternalId, string? Name, string? Prompt, DateTime? DueUtc, bool Delete);
+
 public sealed record ScheduleAttemptInfo(int TriggerNumber, int AttemptNumber, bool Succeeded, string Log, DateTime DueAt, DateTime At);
 
 /// <summary>
@@ -154,6 +161,107 @@ public sealed class ScheduleService(IDbContextFactory<AppDbContext> dbFactory, T
             .Where(m => m.ChatbotId == chatbotId && m.ParticipantId == participantId && m.Name == name && !m.IsComplete && m.CancelledAt == null)
             .OrderBy(m => m.NextTriggerAt).FirstOrDefaultAsync(ct);
         return row is null ? null : ToInfo(row);
+    }
+
+    /// <summary>
+    /// Applies the participants API's <c>schedules</c> for one chatbot and participant in one save (creates, updates by id,
+    /// deletes by id; an unknown id to delete is ignored, as OCS). Updating a schedule that was already delivered or
+    /// cancelled makes it pending again at the new date. Changes must have passed <see cref="ValidateChange"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<ScheduledMessageInfo>> ApplyChangesAsync(Guid teamId, Guid chatbotId, Guid participantId,
+        IReadOnlyList<ScheduleChange> changes, CancellationToken ct)
+    {
+        if (changes.Count == 0)
+        {
+            return [];
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var ids = changes.Where(c => c.ExternalId is not null).Select(c => c.ExternalId!).Distinct().ToList();
+        var existing = await db.ScheduledMessages
+            .Where(m => m.ChatbotId == chatbotId && m.ParticipantId == participantId && ids.Contains(m.ExternalId))
+            .ToDictionaryAsync(m => m.ExternalId, StringComparer.Ordinal, ct);
+        string? zone = null;
+        var zoneRead = false;
+        var touched = new List<ScheduledMessage>();
+        var removed = new List<Guid>();
+        foreach (var change in changes)
+        {
+            if (change.Delete)
+            {
+                if (existing.Remove(change.ExternalId!, out var gone))
+                {
+                    var goneId = gone.Id;
+                    db.ScheduledMessageAttempts.RemoveRange(await db.ScheduledMessageAttempts.Where(a => a.ScheduledMessageId == goneId).ToListAsync(ct));
+                    db.ScheduledMessages.Remove(gone);
+                    removed.Add(goneId);
+                }
+                continue;
+            }
+            var request = new ScheduleRequest(change.Name!, change.Prompt!, change.DueUtc!.Value);
+            if (change.ExternalId is { } externalId && existing.TryGetValue(externalId, out var row))
+            {
+                var old = row.ToRequest();
+                row.Reschedule(ToReminder(request with { Every = old.Every, Period = old.Period, Repetitions = old.Repetitions, EndUtc = old.EndUtc }));
+                row.IsComplete = false;
+                row.CancelledAt = null;
+                row.CancelledBy = null;
+            }
+            else
+            {
+                if (!zoneRead)
+                {
+                    zone = await ParticipantTimeZone.ReadAsync(db, protector, chatbotId, participantId, ct);
+                    zoneRead = true;
+                }
+                row = new ScheduledMessage(teamId, chatbotId, participantId, null, change.ExternalId ?? NewExternalId(), ToReminder(request))
+                {
+                    Origin = "api",
+                    TimeZone = zone,
+                };
+                db.ScheduledMessages.Add(row);
+                existing[row.ExternalId] = row;
+            }
+            touched.Add(row);
+        }
+        await db.SaveChangesAsync(ct);
+        foreach (var id in removed)
+        {
+            await signal.ScheduleChangedAsync(teamId, id, null, ct);
+        }
+        var result = touched.Distinct().ToList();
+        foreach (var row in result)
+        {
+            await signal.ScheduleChangedAsync(teamId, row.Id, row.NextTriggerAt, ct);
+        }
+        return result.Select(ToInfo).ToList();
+    }
+
+    public const int MaxExternalIdLength = 12;
+
+    /// <summary>Why a <c>schedules</c> item is not acceptable (null when it is).</summary>
+    public static string? ValidateChange(ScheduleChange change)
+    {
+        if (change.ExternalId is { } id && (id.Length is 0 or > MaxExternalIdLength || !id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_')))
+        {
+            return $"id must be 1 to {MaxExternalIdLength} letters, digits, '-' or '_'.";
+        }
+        if (change.Delete)
+        {
+            return change.ExternalId is null ? "id is required to delete a schedule." : null;
+        }
+        if (string.IsNullOrWhiteSpace(change.Name))
+        {
+            return "name is required.";
+        }
+        if (string.IsNullOrWhiteSpace(change.Prompt))
+        {
+            return "prompt is required: what the bot should say.";
+        }
+        if (change.DueUtc is null)
+        {
+            return "date is required (ISO 8601, e.g. 2030-01-31T09:00:00Z).";
+        }
+        return Validate(new ScheduleRequest(change.Name, change.Prompt, change.DueUtc.Value));
     }
 
     public async Task<IReadOnlyList<ScheduleAttemptInfo>> ListAttemptsAsync(Guid teamId, Guid id, CancellationToken ct)

@@ -57,6 +57,12 @@ public sealed class ScheduledMessage : ITeamOwned
 
     public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
 
+    /// <summary>Set while a deliverer holds the row (see <c>ScheduleDelivery</c>); an expired lease may be claimed again.</summary>
+    public DateTime? LeaseUntil { get; set; }
+
+    /// <summary>Identifies the claim that holds the lease.</summary>
+    public Guid? ClaimToken { get; set; }
+
     private ScheduledMessage()
     {
     }

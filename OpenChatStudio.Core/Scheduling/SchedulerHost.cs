@@ -27,6 +27,15 @@ public sealed partial class SchedulerHost(
     {
         var scheduler = await factory.GetScheduler(cancellationToken);
         await scheduler.Start(cancellationToken);
+        // Jobs of the per-row design (one job per scheduled message) are replaced by the one delivery job.
+        foreach (var legacy in await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(Group), cancellationToken))
+        {
+            if (legacy.Name.StartsWith("sm-", StringComparison.Ordinal) && !legacy.Equals(DueMessagesJob.Key))
+            {
+                await scheduler.DeleteJob(legacy, cancellationToken);
+            }
+        }
+        await scheduler.AddJob(DueMessagesJob.Build(), AddJobOptions.Replacing, cancellationToken);
         _scheduler = scheduler;
         access.Scheduler = scheduler;
         var messages = await RebuildScheduledMessagesAsync(scheduler, cancellationToken);
@@ -52,20 +61,16 @@ public sealed partial class SchedulerHost(
     internal async Task<int> RebuildScheduledMessagesAsync(IScheduler scheduler, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // Crosses teams on purpose: the scheduler serves every team.
+        // Crosses teams on purpose: the scheduler serves every team. A leased row is due again when its lease expires.
         var rows = await db.ScheduledMessages.IgnoreQueryFilters().AsNoTracking()
             .Where(m => !m.IsComplete && m.CancelledAt == null)
-            .Select(m => new { m.Id, m.TeamId, m.NextTriggerAt })
+            .Select(m => new { m.NextTriggerAt, m.LeaseUntil })
             .ToListAsync(ct);
-        foreach (var chunk in rows.Chunk(500))
+        var buckets = rows.Select(r => DueMessagesJob.Bucket(r.LeaseUntil is { } l && l > r.NextTriggerAt ? l : r.NextTriggerAt)).Distinct().ToList();
+        foreach (var chunk in buckets.Chunk(500))
         {
-            var batch = new Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>>();
-            foreach (var row in chunk)
-            {
-                var (job, trigger) = ScheduledMessageJob.Build(row.TeamId, row.Id, row.NextTriggerAt);
-                batch[job] = [trigger];
-            }
-            await scheduler.ScheduleJobs(batch, ScheduleJobOptions.Replacing, ct);
+            var triggers = chunk.Select(DueMessagesJob.TriggerAt).ToList();
+            await scheduler.ScheduleJob(DueMessagesJob.Build(), triggers, ScheduleJobOptions.Replacing, ct);
         }
         return rows.Count;
     }
@@ -91,44 +96,55 @@ public sealed class SchedulerAccess : IScheduleSignal
     public Task ScheduleChangedAsync(Guid teamId, Guid scheduledMessageId, DateTime? dueUtc, CancellationToken ct) =>
         AimAsync(teamId, scheduledMessageId, dueUtc, ct);
 
-    /// <summary>(Re)aims the trigger of one scheduled message; null removes it. No-op before the scheduler starts.</summary>
+    /// <summary>
+    /// Makes sure the delivery job fires when a row falls due (null: nothing to do, a stale trigger finds nothing due).
+    /// No-op before the scheduler starts: the rows then wait for the rebuild at the next start.
+    /// </summary>
     public async Task AimAsync(Guid teamId, Guid id, DateTime? dueUtc, CancellationToken ct)
     {
-        if (Scheduler is not { } scheduler)
+        if (dueUtc is null || Scheduler is not { } scheduler)
         {
             return;
         }
-        if (dueUtc is null)
+        var trigger = DueMessagesJob.TriggerAt(DueMessagesJob.Bucket(dueUtc.Value));
+        if (!await scheduler.Exists(trigger.Key, ct))
         {
-            await scheduler.DeleteJob(ScheduledMessageJob.Key(id), ct);
-            return;
+            // Replacing: another row with the same due time may aim the same trigger at the same moment.
+            await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, ct);
         }
-        var (job, trigger) = ScheduledMessageJob.Build(teamId, id, dueUtc.Value);
-        await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
     }
-
 }
 
-/// <summary>Quartz job for one scheduled message row; the row decides whether anything is due.</summary>
-public sealed class ScheduledMessageJob(ScheduleDelivery delivery) : IJob
+/// <summary>
+/// The one Quartz job that delivers scheduled messages: its triggers are due times (rounded up to
+/// <see cref="BucketMs"/>), shared by every row due then; each firing claims and delivers due rows in batches until none
+/// is left. Never runs twice at once, so parallelism stays bounded by <see cref="EventsOptions.DeliveryParallelism"/>.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class DueMessagesJob(ScheduleDelivery delivery) : IJob
 {
-    public static JobKey Key(Guid id) => new("sm-" + id.ToString("N"), SchedulerHost.Group);
+    public const int BucketMs = 250;
 
-    public static (IJobDetail Job, ITrigger Trigger) Build(Guid teamId, Guid id, DateTime dueUtc)
+    public static readonly JobKey Key = new("sm-due", SchedulerHost.Group);
+
+    public static IJobDetail Build() => JobBuilder.Create<DueMessagesJob>().WithIdentity(Key).StoreDurably().Build();
+
+    /// <summary>The due time rounded up to the next <see cref="BucketMs"/> boundary (UTC).</summary>
+    public static DateTime Bucket(DateTime dueUtc)
     {
-        var job = JobBuilder.Create<ScheduledMessageJob>().WithIdentity(Key(id))
-            .UsingJobData("team", teamId.ToString()).UsingJobData("id", id.ToString()).Build();
-        var trigger = TriggerBuilder.Create().WithIdentity("sm-" + id.ToString("N"), SchedulerHost.Group).ForJob(job)
-            .StartAt(new DateTimeOffset(DateTime.SpecifyKind(dueUtc, DateTimeKind.Utc)))
-            .WithSimpleSchedule(x => x.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow)).Build();
-        return (job, trigger);
+        var ticks = DateTime.SpecifyKind(dueUtc, DateTimeKind.Utc).Ticks;
+        var size = TimeSpan.FromMilliseconds(BucketMs).Ticks;
+        return new DateTime((ticks + size - 1) / size * size, DateTimeKind.Utc);
     }
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        var data = context.MergedJobDataMap;
-        await delivery.DeliverAsync(Guid.Parse(data.GetString("team")!), Guid.Parse(data.GetString("id")!), cancellationToken);
-    }
+    public static TriggerKey TriggerKeyFor(DateTime bucketUtc) => new("sm-due-" + bucketUtc.Ticks, SchedulerHost.Group);
+
+    internal static ITrigger TriggerAt(DateTime bucketUtc) => TriggerBuilder.Create().WithIdentity(TriggerKeyFor(bucketUtc)).ForJob(Key)
+        .StartAt(new DateTimeOffset(bucketUtc))
+        .WithSimpleSchedule(x => x.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow)).Build();
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        await delivery.DeliverDueAsync(cancellationToken);
 }
 
 /// <summary>Every <see cref="EventsOptions.SweepSeconds"/>: delivers due rows that have no trigger (written by another process).</summary>
@@ -136,5 +152,5 @@ public sealed class ScheduledMessageJob(ScheduleDelivery delivery) : IJob
 public sealed class ScheduleSweepJob(ScheduleDelivery delivery) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
-        await delivery.SweepAsync(context.Scheduler, cancellationToken);
+        await delivery.SweepAsync(cancellationToken);
 }

@@ -1,9 +1,12 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using OpenChatStudio.Core.Participants;
+using OpenChatStudio.Core.Scheduling;
 using OpenChatStudio.Web.ApiAuth;
 
 namespace OpenChatStudio.Web.Api;
@@ -12,7 +15,15 @@ public sealed record ParticipantDataResponse(
     [property: JsonPropertyName("chatbot")] string Chatbot,
     [property: JsonPropertyName("chatbot_id")] Guid ChatbotId,
     [property: JsonPropertyName("data")] JsonObject Data,
-    [property: JsonPropertyName("connect_channel_id")] string? ConnectChannelId);
+    [property: JsonPropertyName("connect_channel_id")] string? ConnectChannelId,
+    [property: JsonPropertyName("schedules")] IReadOnlyList<ParticipantScheduleResponse> Schedules);
+
+/// <summary>A pending scheduled message (not in OCS's answer; added so callers learn generated ids).</summary>
+public sealed record ParticipantScheduleResponse(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("prompt")] string Prompt,
+    [property: JsonPropertyName("date")] DateTime Date);
 
 public sealed record ParticipantResponse(
     [property: JsonPropertyName("id")] Guid Id,
@@ -22,7 +33,7 @@ public sealed record ParticipantResponse(
     [property: JsonPropertyName("remote_id")] string RemoteId,
     [property: JsonPropertyName("data")] IReadOnlyList<ParticipantDataResponse> Data);
 
-/// <summary>One chatbot's data in an upsert. <c>schedules</c> is refused (400) until scheduled messages are available here.</summary>
+/// <summary>One chatbot's data in an upsert; <c>schedules</c> items are <c>{id?, name, prompt, date, delete?}</c> (OCS).</summary>
 public sealed record ParticipantExperimentDataRequest(
     [property: JsonPropertyName("experiment")] Guid? Experiment,
     [property: JsonPropertyName("data")] JsonObject? Data,
@@ -38,9 +49,6 @@ public sealed record ParticipantUpsertRequest(
 public static partial class RestApiParticipants
 {
     public const string Tag = "Participants";
-
-    public const string SchedulesNotSupportedMessage =
-        "schedules are not supported yet by this server: send participant data without \"schedules\" (scheduled messages via the API will come later).";
 
     internal static void MapRestApiParticipants(this RouteGroupBuilder api, string nameSuffix)
     {
@@ -120,11 +128,15 @@ public static partial class RestApiParticipants
             {
                 return RestApi.BadRequest($"data[{i}].experiment is required: the chatbot's public id (a UUID).");
             }
+            List<ScheduleChange>? schedules = null;
             if (item.Schedules is { Count: > 0 })
             {
-                return RestApi.BadRequest($"data[{i}].schedules: " + SchedulesNotSupportedMessage);
+                if (ParseSchedules(item.Schedules, $"data[{i}].schedules", out schedules) is { } scheduleProblem)
+                {
+                    return scheduleProblem;
+                }
             }
-            items.Add(new ParticipantDataUpsert(chatbotId, item.Data));
+            items.Add(new ParticipantDataUpsert(chatbotId, item.Data, schedules));
         }
 
         var result = await participants.UpsertAsync(key.TeamId, new ParticipantUpsert(identifier, name, platform, items), ct);
@@ -135,8 +147,87 @@ public static partial class RestApiParticipants
         return TypedResults.Ok(ToResponse(result.Participant));
     }
 
+    /// <summary>
+    /// Reads <c>schedules</c> items (<c>{"id"?, "name", "prompt", "date", "delete"?}</c>); the first bad item is a 400 naming it.
+    /// A date without an offset is UTC.
+    /// </summary>
+    internal static ProblemHttpResult? ParseSchedules(JsonArray items, string path, out List<ScheduleChange> changes)
+    {
+        changes = [];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var j = 0; j < items.Count; j++)
+        {
+            var at = $"{path}[{j}]";
+            if (items[j] is not JsonObject o)
+            {
+                return RestApi.BadRequest($"{at} must be an object {{\"id\", \"name\", \"prompt\", \"date\", \"delete\"}}.");
+            }
+            if (!TryString(o, "id", out var id) || !TryString(o, "name", out var name) || !TryString(o, "prompt", out var prompt))
+            {
+                return RestApi.BadRequest($"{at}: id, name and prompt must be strings.");
+            }
+            var delete = false;
+            if (o["delete"] is { } d)
+            {
+                if (d.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+                {
+                    return RestApi.BadRequest($"{at}.delete must be true or false.");
+                }
+                delete = d.GetValueKind() == JsonValueKind.True;
+            }
+            DateTime? due = null;
+            if (o["date"] is { } dateNode && dateNode.GetValueKind() != JsonValueKind.Null)
+            {
+                if (dateNode.GetValueKind() != JsonValueKind.String || !TryParseDate(dateNode.GetValue<string>(), out var parsed))
+                {
+                    return RestApi.BadRequest($"{at}.date must be an ISO 8601 date and time, e.g. 2030-01-31T09:00:00Z.");
+                }
+                due = parsed;
+            }
+            id = string.IsNullOrWhiteSpace(id) ? null : id.Trim();
+            var change = new ScheduleChange(id, name?.Trim(), prompt?.Trim(), due, delete);
+            if (ScheduleService.ValidateChange(change) is { } error)
+            {
+                return RestApi.BadRequest($"{at}: {error}");
+            }
+            if (id is not null && !seen.Add(id))
+            {
+                return RestApi.BadRequest($"{at}: id '{id}' appears more than once in this list.");
+            }
+            changes.Add(change);
+        }
+        return null;
+    }
+
+    private static bool TryString(JsonObject o, string key, out string? value)
+    {
+        value = null;
+        if (o[key] is not { } node || node.GetValueKind() == JsonValueKind.Null)
+        {
+            return true;
+        }
+        if (node.GetValueKind() != JsonValueKind.String)
+        {
+            return false;
+        }
+        value = node.GetValue<string>();
+        return true;
+    }
+
+    private static bool TryParseDate(string text, out DateTime utc)
+    {
+        utc = default;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var at))
+        {
+            return false;
+        }
+        utc = at.UtcDateTime;
+        return true;
+    }
+
     private static ParticipantResponse ToResponse(ParticipantDetail p) => new(p.Id, p.Identifier, p.Name, p.Platform, p.RemoteId,
-        p.Data.Select(d => new ParticipantDataResponse(d.ChatbotName, d.ChatbotPublicId, d.Data, null)).ToList());
+        p.Data.Select(d => new ParticipantDataResponse(d.ChatbotName, d.ChatbotPublicId, d.Data, null,
+            d.Schedules.Select(s => new ParticipantScheduleResponse(s.Id, s.Name, s.Prompt, s.DueUtc)).ToList())).ToList());
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]
     private static partial Regex PlatformPattern();

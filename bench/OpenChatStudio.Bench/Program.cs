@@ -34,6 +34,21 @@ if (args is ["sessions-measure", ..])
     return 0;
 }
 
+// `-- schedule-measure [sqlite|postgres] [messages] [parallelism]`: issue 7's scheduled-messages run without BenchmarkDotNet.
+if (args is ["schedule-measure", ..])
+{
+    var schedule = new ScheduledMessageBenchmarks
+    {
+        Provider = args.Length > 1 ? args[1] : "sqlite",
+        Messages = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10_000,
+        Parallelism = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : null,
+    };
+    schedule.Setup();
+    schedule.DeliverAll();
+    schedule.Cleanup();
+    return 0;
+}
+
 // Sanity check first, so a broken pipeline fails loudly instead of benchmarking an error path.
 var check = new ExecutorBenchmarks();
 check.Setup();

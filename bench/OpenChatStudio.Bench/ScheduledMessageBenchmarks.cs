@@ -32,6 +32,12 @@ public class ScheduledMessageBenchmarks
     [Params(10_000)]
     public int Messages { get; set; }
 
+    /// <summary>"sqlite" (a temp file) or "postgres" (a new database on the server in <c>OCS_BENCH_PG</c>, a base connection string).</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>Overrides <c>Events:DeliveryParallelism</c> when set.</summary>
+    public int? Parallelism { get; set; }
+
     private ServiceProvider _services = default!;
     private string _path = "";
     private Guid _team;
@@ -49,18 +55,33 @@ public class ScheduledMessageBenchmarks
         _services.GetRequiredService<SchedulerHost>().StopAsync(CancellationToken.None).GetAwaiter().GetResult();
         _services.Dispose();
         SqliteConnection.ClearAllPools();
-        File.Delete(_path);
+        if (File.Exists(_path))
+        {
+            File.Delete(_path);
+        }
     }
 
     public async Task SetupAsync()
     {
         _path = Path.Combine(Path.GetTempPath(), $"ocs-bench-{Guid.NewGuid():N}.db");
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?> { ["Events:SweepSeconds"] = "3600" };
+        if (Provider == "postgres")
         {
-            ["Database:Provider"] = "Sqlite",
-            ["ConnectionStrings:Sqlite"] = $"Data Source={_path}",
-            ["Events:SweepSeconds"] = "3600",
-        }).Build();
+            var baseCs = Environment.GetEnvironmentVariable("OCS_BENCH_PG")
+                ?? throw new InvalidOperationException("postgres needs OCS_BENCH_PG, e.g. Host=127.0.0.1;Port=5432;Username=postgres");
+            settings["Database:Provider"] = "Postgres";
+            settings["ConnectionStrings:Postgres"] = $"{baseCs};Database=ocs_bench_{Guid.NewGuid():N};Maximum Pool Size=64";
+        }
+        else
+        {
+            settings["Database:Provider"] = "Sqlite";
+            settings["ConnectionStrings:Sqlite"] = $"Data Source={_path}";
+        }
+        if (Parallelism is { } p)
+        {
+            settings["Events:DeliveryParallelism"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Error));
         services.AddOpenChatStudioCore(config, Path.GetTempPath());
@@ -137,9 +158,12 @@ public class ScheduledMessageBenchmarks
         var messages = await check.ChatMessages.CountAsync(m => m.Role == MessageRole.Ai);
         var lags = attempts.Select(a => (a.CreatedAt - a.DueAt).TotalMilliseconds).Order().ToArray();
         var distinct = attempts.Select(a => a.ScheduledMessageId).Distinct().Count();
+        var firstDue = attempts.Count == 0 ? default : attempts.Min(a => a.DueAt);
+        var lastSent = attempts.Count == 0 ? default : attempts.Max(a => a.CreatedAt);
         double P(double q) => lags.Length == 0 ? double.NaN : lags[Math.Min(lags.Length - 1, (int)Math.Ceiling(q * lags.Length) - 1)];
-        Console.WriteLine($"// SCHEDULE-LAG delivered={attempts.Count}/{Messages} distinct={distinct} ai_messages={messages} " +
-            $"p50={P(0.50):F0}ms p99={P(0.99):F0}ms max={(lags.Length == 0 ? double.NaN : lags[^1]):F0}ms");
+        Console.WriteLine($"// SCHEDULE-LAG db={Provider} delivered={attempts.Count}/{Messages} distinct={distinct} duplicates={attempts.Count - distinct} " +
+            $"ai_messages={messages} p50={P(0.50):F0}ms p99={P(0.99):F0}ms max={(lags.Length == 0 ? double.NaN : lags[^1]):F0}ms " +
+            $"throughput={(attempts.Count == 0 ? 0 : attempts.Count / Math.Max(1, (lastSent - firstDue).TotalSeconds)):F0}/s");
     }
 
     private sealed class ZeroLatencyFactory : ILlmResolverFactory

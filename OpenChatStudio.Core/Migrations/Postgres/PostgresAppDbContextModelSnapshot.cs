@@ -1183,6 +1183,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.Property<Guid>("ChatbotId")
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("ClaimToken")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1201,6 +1204,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .HasColumnType("boolean");
 
                     b.Property<DateTime?>("LastTriggeredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Message")

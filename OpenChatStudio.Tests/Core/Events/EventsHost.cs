@@ -102,7 +102,7 @@ public sealed class EventsHost : IAsyncDisposable
     }
 
     /// <summary>Waits (up to <paramref name="seconds"/>) until <paramref name="done"/> holds; fails the test otherwise.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> done, string what, int seconds = 20)
+    public static async Task WaitUntilAsync(Func<Task<bool>> done, string what, int seconds = 60)
     {
         var until = DateTime.UtcNow.AddSeconds(seconds);
         while (!await done())

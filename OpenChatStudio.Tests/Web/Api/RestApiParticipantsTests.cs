@@ -6,6 +6,7 @@ using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Chatbots;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Participants;
+using OpenChatStudio.Core.Scheduling;
 using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Web.Api;
@@ -84,10 +85,12 @@ public class RestApiParticipantsTests : IClassFixture<OcsAppFactory>
     }
 
     [Fact]
-    public async Task Upsert_WithSchedules_Is400NotSupportedYet_AndWritesNothing()
+    public async Task Upsert_WithSchedules_CreatesUpdatesAndDeletesById_AndAimsTheirTriggers()
     {
         var a = await ApiTestKit.CreateTeamAsync(_app);
-        var body = new
+        var client = _app.NewClient();
+        var due = DateTime.UtcNow.AddDays(3);
+        var created = await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, new
         {
             identifier = "p-sched",
             data = new[]
@@ -95,17 +98,124 @@ public class RestApiParticipantsTests : IClassFixture<OcsAppFactory>
                 new
                 {
                     experiment = a.PublicId,
-                    data = new { x = 1 },
-                    schedules = new[] { new { name = "Reminder", date = "2030-01-01T00:00:00Z", prompt = "Remind them" } },
+                    data = new { timezone = "Europe/London" },
+                    schedules = new object[]
+                    {
+                        new { id = "visit1", name = "Visit", prompt = "Remind them of the clinic visit", date = "2031-03-01T09:00:00+01:00" },
+                        new { name = "Pills", prompt = "Ask whether they took their pills", date = due.ToString("O") },
+                    },
                 },
             },
-        };
+        }), HttpStatusCode.OK);
 
-        var detail = await _app.NewClient().ProblemAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, body), HttpStatusCode.BadRequest);
+        var listed = created.GetProperty("data")[0].GetProperty("schedules").EnumerateArray().ToList();
+        Assert.Equal(2, listed.Count);
+        Assert.Equal("Pills", listed[0].GetProperty("name").GetString());
+        var generated = listed[0].GetProperty("id").GetString()!;
+        Assert.Equal("visit1", listed[1].GetProperty("id").GetString());
+        Assert.Equal(new DateTime(2031, 3, 1, 8, 0, 0, DateTimeKind.Utc), listed[1].GetProperty("date").GetDateTime().ToUniversalTime());
+        var participantId = created.GetProperty("id").GetGuid();
+        Guid visitId;
+        await using (var db = await DbAsync(a))
+        {
+            var rows = await db.ScheduledMessages.Where(m => m.ParticipantId == participantId).ToListAsync();
+            Assert.Equal(2, rows.Count);
+            Assert.All(rows, r => Assert.Equal("api", r.Origin));
+            Assert.All(rows, r => Assert.Equal(a.Chatbot.Id, r.ChatbotId));
+            Assert.All(rows, r => Assert.Equal("Europe/London", r.TimeZone));
+            var visit = rows.Single(r => r.ExternalId == "visit1");
+            Assert.Equal("Remind them of the clinic visit", visit.Message);
+            visitId = visit.Id;
+        }
+        Assert.True(await TriggerExistsAsync(new DateTime(2031, 3, 1, 8, 0, 0, DateTimeKind.Utc)), "the delivery job fires at the due time");
 
-        Assert.Contains("schedules are not supported yet", detail);
+        // Update visit1 by id, delete the generated one, and an unknown id to delete is ignored (as OCS).
+        var updated = await client.SendAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, new
+        {
+            identifier = "p-sched",
+            data = new[]
+            {
+                new
+                {
+                    experiment = a.PublicId,
+                    schedules = new object[]
+                    {
+                        new { id = "visit1", name = "Visit moved", prompt = "Remind them the visit moved", date = "2031-04-02T10:30:00Z" },
+                        new { id = generated, delete = true },
+                        new { id = "nope", delete = true },
+                    },
+                },
+            },
+        }), HttpStatusCode.OK);
+
+        var remaining = Assert.Single(updated.GetProperty("data")[0].GetProperty("schedules").EnumerateArray());
+        Assert.Equal("visit1", remaining.GetProperty("id").GetString());
+        Assert.Equal("Visit moved", remaining.GetProperty("name").GetString());
+        Assert.Equal("Remind them the visit moved", remaining.GetProperty("prompt").GetString());
+        await using (var db = await DbAsync(a))
+        {
+            var row = await db.ScheduledMessages.SingleAsync(m => m.ParticipantId == participantId);
+            Assert.Equal(visitId, row.Id);
+            Assert.Equal(new DateTime(2031, 4, 2, 10, 30, 0), row.NextTriggerAt);
+        }
+        Assert.True(await TriggerExistsAsync(new DateTime(2031, 4, 2, 10, 30, 0, DateTimeKind.Utc)), "the delivery job fires at the new due time");
+        var list = await client.SendAsync(ApiTestKit.Request(HttpMethod.Get, "/api/participants?identifier=p-sched", a.ReadKey), HttpStatusCode.OK);
+        Assert.Equal(updated.GetRawText(), Assert.Single(list.GetProperty("results").EnumerateArray()).GetRawText());
+    }
+
+    private async Task<bool> TriggerExistsAsync(DateTime dueUtc)
+    {
+        var scheduler = _app.Services.GetRequiredService<SchedulerAccess>().Scheduler;
+        Assert.NotNull(scheduler);
+        var trigger = await scheduler.GetTrigger(DueMessagesJob.TriggerKeyFor(DueMessagesJob.Bucket(dueUtc)));
+        return trigger?.NextFireTimeUtc == new DateTimeOffset(dueUtc);
+    }
+
+    [Theory]
+    [InlineData("""{"prompt": "p", "date": "2031-01-01T00:00:00Z"}""", "data[0].schedules[1]: name is required")]
+    [InlineData("""{"name": "n", "date": "2031-01-01T00:00:00Z"}""", "data[0].schedules[1]: prompt is required")]
+    [InlineData("""{"name": "n", "prompt": "p"}""", "data[0].schedules[1]: date is required")]
+    [InlineData("""{"name": "n", "prompt": "p", "date": "next tuesday"}""", "data[0].schedules[1].date must be an ISO 8601")]
+    [InlineData("""{"delete": true}""", "data[0].schedules[1]: id is required to delete")]
+    [InlineData("""{"id": "ok1", "name": "n", "prompt": "p", "date": "2031-01-01T00:00:00Z"}""", "id 'ok1' appears more than once")]
+    [InlineData("""{"id": "has space", "delete": true}""", "data[0].schedules[1]: id must be")]
+    [InlineData("""{"name": 5, "prompt": "p", "date": "2031-01-01T00:00:00Z"}""", "must be strings")]
+    [InlineData("""{"id": "x", "delete": "yes"}""", "delete must be true or false")]
+    [InlineData("""7""", "data[0].schedules[1] must be an object")]
+    public async Task Upsert_WithABadScheduleItem_Is400NamingIt_AndWritesNothing(string item, string expected)
+    {
+        var a = await ApiTestKit.CreateTeamAsync(_app);
+        var json = $$"""
+            {"identifier": "p-bad", "data": [{"experiment": "{{a.PublicId}}", "data": {"x": 1},
+              "schedules": [{"id": "ok1", "name": "Fine", "prompt": "Fine", "date": "2031-01-01T00:00:00Z"}, {{item}}]}]}
+            """;
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/participants") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-api-key", a.WriteKey);
+
+        var detail = await _app.NewClient().ProblemAsync(request, HttpStatusCode.BadRequest);
+
+        Assert.Contains(expected, detail);
         await using var db = await DbAsync(a);
-        Assert.False(await db.Participants.AnyAsync(p => p.Identifier == "p-sched"));
+        Assert.False(await db.Participants.AnyAsync(p => p.Identifier == "p-bad"));
+        Assert.False(await db.ScheduledMessages.AnyAsync());
+    }
+
+    [Fact]
+    public async Task Upsert_SchedulesForOtherTeamsChatbot_Is404_AndCreatesNoSchedule()
+    {
+        var a = await ApiTestKit.CreateTeamAsync(_app);
+        var b = await ApiTestKit.CreateTeamAsync(_app);
+
+        await _app.NewClient().ProblemAsync(ApiTestKit.Request(HttpMethod.Post, "/api/participants", a.WriteKey, new
+        {
+            identifier = "p-cross",
+            data = new[] { new { experiment = b.PublicId, schedules = new[] { new { name = "n", prompt = "p", date = "2031-01-01T00:00:00Z" } } } },
+        }), HttpStatusCode.NotFound);
+
+        await using var dbA = await DbAsync(a);
+        await using var dbB = await DbAsync(b);
+        Assert.False(await dbA.ScheduledMessages.AnyAsync());
+        Assert.False(await dbB.ScheduledMessages.AnyAsync());
     }
 
     [Fact]
