@@ -25,7 +25,7 @@ public static class SessionExportEndpoints
     {
         var userId = http.User.GetUserId();
         var access = userId is null ? null : await teams.GetAccessAsync(userId.Value, teamSlug, ct);
-        if (access is null || exports.GetFile(access, exportId) is not { } file)
+        if (access is null || await exports.GetFileAsync(access, exportId, ct) is not { } file)
         {
             return TypedResults.NotFound();
         }

@@ -176,4 +176,17 @@ public class SessionPagesTests : BunitTestContext
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=msg-tag]")));
         Assert.Empty((await _core.Get<SessionReviewService>().GetAsync(_team, session, default))!.Messages.Single(m => m.Role == MessageRole.Ai).Tags);
     }
+
+    [Fact]
+    public async Task TeamSessions_ListsRecentExports_StoredInTheDatabase()
+    {
+        var bot = await _seed.ChatbotAsync("Listed");
+        var participant = await _seed.ParticipantAsync("listed@example.test");
+        await _seed.SessionAsync(bot, participant.Id, T0);
+        await _core.Get<SessionExportService>().EnqueueAsync(_team, new SessionFilter(ChatbotId: bot), "Rita Reviewer", default);
+
+        var cut = Ctx.Render<TeamSessions>(p => p.Add(x => x.TeamSlug, _team.Slug));
+
+        cut.WaitForAssertion(() => Assert.Contains("Recent exports (1)", cut.Find("[data-testid=recent-exports]").TextContent));
+    }
 }
