@@ -102,7 +102,7 @@ public static class CoreRegistration
         services.TryAddSingleton<Sessions.SessionQueryService>();
         services.TryAddSingleton<Sessions.SessionReviewService>();
         services.TryAddSingleton<Sessions.SessionCsvExporter>();
-        services.TryAddSingleton(sp => new Sessions.SessionExportService(
+        services.TryAddSingleton(sp => new Sessions.SessionExportService(sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AppDbContext>>(),
             sp.GetRequiredService<DatabaseOptions>(), contentRoot, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<Sessions.SessionExportWorker>();
         return services;

@@ -53,6 +53,8 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<Sessions.SessionComment> SessionComments => Set<Sessions.SessionComment>();
 
+    public DbSet<Sessions.SessionExport> SessionExports => Set<Sessions.SessionExport>();
+
     public DbSet<Chat.RunTrace> RunTraces => Set<Chat.RunTrace>();
 
     public DbSet<Chat.UsageRecord> UsageRecords => Set<Chat.UsageRecord>();

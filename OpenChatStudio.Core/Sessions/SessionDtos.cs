@@ -47,7 +47,8 @@ public sealed record ReviewMessage(
     IReadOnlyList<string> Tags,
     MessageRating? Rating,
     Guid? TraceId,
-    IReadOnlyList<CommentInfo> Comments);
+    IReadOnlyList<CommentInfo> Comments,
+    IReadOnlyList<Chat.AttachmentInfo> Attachments);
 
 /// <summary>Everything the transcript page shows about one session.</summary>
 public sealed record SessionDetails(

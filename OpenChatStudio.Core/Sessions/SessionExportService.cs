@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenChatStudio.Core.Data;
@@ -16,139 +18,253 @@ public enum ExportState
 }
 
 /// <summary>What the UI shows about an export: progress while it runs, a file name when it is ready.</summary>
-public sealed record ExportStatus(Guid Id, ExportState State, long RowsWritten, long TotalRows, string FileName, string? Error, DateTime CreatedAt)
+public sealed record ExportStatus(Guid Id, ExportState State, long RowsWritten, long TotalRows, string FileName, string? Error, DateTime CreatedAt,
+    DateTime? FinishedAt = null, string RequestedBy = "")
 {
     public int Percent => TotalRows <= 0 ? (State == ExportState.Ready ? 100 : 0) : (int)Math.Min(100, RowsWritten * 100 / TotalRows);
 }
 
 /// <summary>
-/// Chat CSV exports in the background: <see cref="Enqueue"/> puts a job on an in-process channel, <see cref="SessionExportWorker"/>
-/// writes the file under the data directory (<c>exports/</c>), and the page polls <see cref="Get"/>. Jobs live in memory:
-/// a restart forgets them (the files are swept after <see cref="Retention"/>).
+/// Chat CSV exports in the background. <see cref="EnqueueAsync"/> stores a job row (<see cref="SessionExport"/>) and
+/// wakes <see cref="SessionExportWorker"/>, which writes the file under the data directory (<c>exports/</c>); the page
+/// polls <see cref="GetAsync"/> and lists <see cref="ListRecentAsync"/>. Jobs survive a restart: at start-up queued
+/// jobs run again and a job that was running is marked failed (<see cref="InterruptedMessage"/>). Files and rows older
+/// than <see cref="Retention"/> are deleted.
 /// </summary>
-public sealed class SessionExportService(DatabaseOptions options, string contentRoot, TimeProvider clock)
+public sealed class SessionExportService(IDbContextFactory<AppDbContext> dbFactory, DatabaseOptions options, string contentRoot, TimeProvider clock)
 {
     public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
 
-    private readonly Channel<ExportJob> _queue = Channel.CreateUnbounded<ExportJob>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<Guid, ExportJob> _jobs = new();
+    public const string InterruptedMessage = "The export was interrupted by a server restart. Start it again.";
+
+    public const string FailedMessage = "The export failed. Try again, or narrow the filters.";
+
+    private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Rows written by jobs running in this process (persisted when the job ends).</summary>
+    private readonly ConcurrentDictionary<Guid, long> _live = new();
 
     public string Directory { get; } = Path.GetFullPath(Path.Combine(contentRoot, options.DataDirectory, "exports"));
 
-    internal ChannelReader<ExportJob> Reader => _queue.Reader;
+    internal ChannelReader<Guid> Reader => _queue.Reader;
 
-    public ExportStatus Enqueue(TeamAccess access, SessionFilter filter)
+    public async Task<ExportStatus> EnqueueAsync(TeamAccess access, SessionFilter filter, string requestedByName, CancellationToken ct)
     {
         if (!access.Can(TeamPermission.ViewSessions))
         {
             throw new UnauthorizedAccessException("This member cannot read sessions.");
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        var job = new ExportJob(Guid.NewGuid(), access.TeamId, access.UserId, filter, now, $"chats-{access.Slug}-{now:yyyyMMdd-HHmmss}.csv");
-        _jobs[job.Id] = job;
-        _queue.Writer.TryWrite(job);
-        return job.Status();
+        var name = requestedByName.Length > 256 ? requestedByName[..256] : requestedByName;
+        var job = new SessionExport(access.TeamId, access.UserId, name, JsonSerializer.Serialize(filter),
+            $"chats-{access.Slug}-{now:yyyyMMdd-HHmmss}.csv", now);
+        await using (var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct))
+        {
+            db.SessionExports.Add(job);
+            await db.SaveChangesAsync(ct);
+        }
+        _queue.Writer.TryWrite(job.Id);
+        return ToStatus(job);
     }
 
     /// <summary>The job's status for a member of its team, or null (unknown id, or another team's export).</summary>
-    public ExportStatus? Get(TeamAccess access, Guid id) =>
-        _jobs.TryGetValue(id, out var job) && job.TeamId == access.TeamId ? job.Status() : null;
-
-    /// <summary>The finished file of a job of this team, or null.</summary>
-    public (string Path, string FileName)? GetFile(TeamAccess access, Guid id) =>
-        _jobs.TryGetValue(id, out var job) && job.TeamId == access.TeamId && job.State == ExportState.Ready && File.Exists(job.FilePath(Directory))
-            ? (job.FilePath(Directory), job.FileName)
-            : null;
-
-    internal void SweepOldFiles()
+    public async Task<ExportStatus?> GetAsync(TeamAccess access, Guid id, CancellationToken ct)
     {
-        if (!System.IO.Directory.Exists(Directory))
-        {
-            return;
-        }
-        var cutoff = clock.GetUtcNow().UtcDateTime - Retention;
-        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.csv"))
-        {
-            if (File.GetLastWriteTimeUtc(file) < cutoff)
-            {
-                File.Delete(file);
-            }
-        }
-        foreach (var stale in _jobs.Values.Where(j => j.CreatedAt < cutoff))
-        {
-            _jobs.TryRemove(stale.Id, out _);
-        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var job = await db.SessionExports.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct);
+        return job is null ? null : ToStatus(job);
     }
 
-    internal sealed class ExportJob(Guid id, Guid teamId, Guid userId, SessionFilter filter, DateTime createdAt, string fileName)
+    /// <summary>The team's exports of the retention period, newest first.</summary>
+    public async Task<IReadOnlyList<ExportStatus>> ListRecentAsync(TeamAccess access, int take, CancellationToken ct)
     {
-        private long _rows;
+        if (!access.Can(TeamPermission.ViewSessions))
+        {
+            return [];
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var jobs = await db.SessionExports.AsNoTracking().OrderByDescending(e => e.CreatedAt).Take(Math.Clamp(take, 1, 100)).ToListAsync(ct);
+        return jobs.Select(ToStatus).ToList();
+    }
 
-        public Guid Id { get; } = id;
+    /// <summary>The finished file of a job of this team, or null.</summary>
+    public async Task<(string Path, string FileName)?> GetFileAsync(TeamAccess access, Guid id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var job = await db.SessionExports.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id && e.State == ExportState.Ready, ct);
+        if (job?.FilePath is not { } file)
+        {
+            return null;
+        }
+        var path = Path.Combine(Directory, file);
+        return File.Exists(path) ? (path, job.FileName) : null;
+    }
 
-        public Guid TeamId { get; } = teamId;
+    private ExportStatus ToStatus(SessionExport job) => new(job.Id, job.State,
+        job.State == ExportState.Running && _live.TryGetValue(job.Id, out var rows) ? rows : job.RowsWritten,
+        job.TotalRows, job.FileName, job.Error, job.CreatedAt, job.FinishedAt, job.RequestedByName);
 
-        public Guid UserId { get; } = userId;
+    internal static string FileNameFor(Guid id) => $"{id:N}.csv";
 
-        public SessionFilter Filter { get; } = filter;
+    internal void Report(Guid id, long rows) => _live[id] = rows;
 
-        public DateTime CreatedAt { get; } = createdAt;
+    internal void Forget(Guid id) => _live.TryRemove(id, out _);
 
-        public string FileName { get; } = fileName;
+    /// <summary>
+    /// At start-up: jobs left running by the previous process are marked failed (their partial file deleted); queued jobs
+    /// are queued again. Returns (failed, requeued).
+    /// </summary>
+    internal async Task<(int Failed, int Requeued)> RecoverAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var interrupted = await db.SessionExports.IgnoreQueryFilters().Where(e => e.State == ExportState.Running).Select(e => e.Id).ToListAsync(ct);
+        foreach (var id in interrupted)
+        {
+            File.Delete(Path.Combine(Directory, FileNameFor(id) + ".part"));
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var failed = await db.SessionExports.IgnoreQueryFilters().Where(e => e.State == ExportState.Running)
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.State, ExportState.Failed).SetProperty(e => e.Error, InterruptedMessage)
+                .SetProperty(e => e.FinishedAt, now), ct);
+        var queued = await db.SessionExports.IgnoreQueryFilters().Where(e => e.State == ExportState.Queued).OrderBy(e => e.CreatedAt)
+            .Select(e => e.Id).ToListAsync(ct);
+        foreach (var id in queued)
+        {
+            _queue.Writer.TryWrite(id);
+        }
+        return (failed, queued.Count);
+    }
 
-        public volatile ExportState StateField = ExportState.Queued;
+    /// <summary>Deletes export files and job rows older than <see cref="Retention"/> (every team), and stray files.</summary>
+    internal async Task<int> SweepAsync(CancellationToken ct)
+    {
+        var cutoff = clock.GetUtcNow().UtcDateTime - Retention;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var old = await db.SessionExports.IgnoreQueryFilters()
+            .Where(e => e.CreatedAt < cutoff && e.State != ExportState.Running && e.State != ExportState.Queued)
+            .Select(e => new { e.Id, e.FilePath }).ToListAsync(ct);
+        foreach (var job in old.Where(j => j.FilePath is not null))
+        {
+            File.Delete(Path.Combine(Directory, job.FilePath!));
+        }
+        var ids = old.Select(j => j.Id).ToList();
+        var deleted = ids.Count == 0 ? 0 : await db.SessionExports.IgnoreQueryFilters().Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct);
+        if (System.IO.Directory.Exists(Directory))
+        {
+            foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.csv"))
+            {
+                if (File.GetLastWriteTimeUtc(file) < cutoff)
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+        return deleted;
+    }
 
-        public ExportState State => StateField;
+    /// <summary>Loads a job for the worker (any team), or null when it is gone or no longer queued.</summary>
+    internal async Task<(Guid TeamId, SessionFilter Filter)?> ClaimAsync(Guid id, CancellationToken ct)
+    {
+        await using var any = await dbFactory.CreateDbContextAsync(ct);
+        var job = await any.SessionExports.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct);
+        if (job is null)
+        {
+            return null;
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(job.TeamId, ct);
+        var claimed = await db.SessionExports.Where(e => e.Id == id && e.State == ExportState.Queued)
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.State, ExportState.Running), ct);
+        if (claimed == 0)
+        {
+            return null;
+        }
+        _live[id] = 0;
+        return (job.TeamId, JsonSerializer.Deserialize<SessionFilter>(job.FilterJson) ?? new SessionFilter());
+    }
 
-        public long TotalRows { get; set; }
+    internal async Task SetTotalAsync(Guid teamId, Guid id, long total, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        await db.SessionExports.Where(e => e.Id == id).ExecuteUpdateAsync(u => u.SetProperty(e => e.TotalRows, total), ct);
+    }
 
-        public string? Error { get; set; }
-
-        public void Report(long rows) => Interlocked.Exchange(ref _rows, rows);
-
-        public string FilePath(string directory) => Path.Combine(directory, $"{Id:N}.csv");
-
-        public ExportStatus Status() => new(Id, State, Interlocked.Read(ref _rows), TotalRows, FileName, Error, CreatedAt);
+    internal async Task FinishAsync(Guid teamId, Guid id, long rows, string? error, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        var job = await db.SessionExports.SingleAsync(e => e.Id == id, ct);
+        job.RowsWritten = rows;
+        job.FinishedAt = now;
+        job.State = error is null ? ExportState.Ready : ExportState.Failed;
+        job.Error = error;
+        job.FilePath = error is null ? FileNameFor(id) : null;
+        await db.SaveChangesAsync(ct);
+        Forget(id);
     }
 }
 
-/// <summary>Runs queued chat exports one at a time.</summary>
+/// <summary>Runs queued chat exports one at a time; recovers jobs of the previous process and sweeps old files.</summary>
 public sealed partial class SessionExportWorker(SessionExportService exports, SessionCsvExporter exporter, ILogger<SessionExportWorker> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var job in exports.Reader.ReadAllAsync(stoppingToken))
+        try
         {
-            await RunAsync(job, stoppingToken);
+            var (failed, requeued) = await exports.RecoverAsync(stoppingToken);
+            if (failed + requeued > 0)
+            {
+                LogRecovered(failed, requeued);
+            }
+            await exports.SweepAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRecoveryFailed(ex);
+        }
+        await foreach (var id in exports.Reader.ReadAllAsync(stoppingToken))
+        {
+            await RunAsync(id, stoppingToken);
         }
     }
 
-    internal async Task RunAsync(SessionExportService.ExportJob job, CancellationToken ct)
+    internal async Task RunAsync(Guid id, CancellationToken ct)
     {
-        job.StateField = ExportState.Running;
-        var path = job.FilePath(exports.Directory);
-        var partial = path + ".part";
+        (Guid TeamId, SessionFilter Filter)? claimed;
         try
         {
-            exports.SweepOldFiles();
-            Directory.CreateDirectory(exports.Directory);
-            job.TotalRows = await exporter.CountRowsAsync(job.TeamId, job.Filter, ct);
-            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
-            {
-                var rows = await exporter.WriteAsync(job.TeamId, job.Filter, file, job.Report, ct);
-                job.Report(rows);
-            }
-            File.Move(partial, path, overwrite: true);
-            job.StateField = ExportState.Ready;
-            LogExported(job.Id, job.TeamId, job.Status().RowsWritten);
+            claimed = await exports.ClaimAsync(id, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            job.Error = "The export failed. Try again, or narrow the filters.";
-            job.StateField = ExportState.Failed;
-            LogFailed(ex, job.Id);
+            LogFailed(ex, id);
+            return;
+        }
+        if (claimed is not { } job)
+        {
+            return;
+        }
+        var path = Path.Combine(exports.Directory, SessionExportService.FileNameFor(id));
+        var partial = path + ".part";
+        try
+        {
+            await exports.SweepAsync(ct);
+            Directory.CreateDirectory(exports.Directory);
+            await exports.SetTotalAsync(job.TeamId, id, await exporter.CountRowsAsync(job.TeamId, job.Filter, ct), ct);
+            long rows;
+            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            {
+                rows = await exporter.WriteAsync(job.TeamId, job.Filter, file, r => exports.Report(id, r), ct);
+            }
+            File.Move(partial, path, overwrite: true);
+            await exports.FinishAsync(job.TeamId, id, rows, null, ct);
+            LogExported(id, job.TeamId, rows);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            LogFailed(ex, id);
             File.Delete(partial);
+            await exports.FinishAsync(job.TeamId, id, 0, SessionExportService.FailedMessage, CancellationToken.None);
         }
     }
 
@@ -157,4 +273,10 @@ public sealed partial class SessionExportWorker(SessionExportService exports, Se
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chat export {ExportId} failed")]
     private partial void LogFailed(Exception ex, Guid exportId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat exports after restart: {Failed} interrupted marked failed, {Requeued} queued again")]
+    private partial void LogRecovered(int failed, int requeued);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Chat export recovery at start-up failed")]
+    private partial void LogRecoveryFailed(Exception ex);
 }

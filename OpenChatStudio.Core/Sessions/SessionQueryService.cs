@@ -15,7 +15,13 @@ public sealed class SessionQueryService(IDbContextFactory<AppDbContext> dbFactor
 {
     public const int MaxPageSize = 200;
 
-    public async Task<SessionPage> QueryAsync(TeamAccess access, SessionFilter filter, int page, int pageSize, CancellationToken ct)
+    /// <summary>
+    /// One page of the filtered sessions. <paramref name="knownTotal"/>: the total this caller already counted for the same
+    /// filter (the list pages through one filter): the exact <c>COUNT(*)</c> — most of a page's cost at 100k sessions,
+    /// docs/performance.md — is then skipped and that total returned.
+    /// </summary>
+    public async Task<SessionPage> QueryAsync(TeamAccess access, SessionFilter filter, int page, int pageSize, CancellationToken ct,
+        int? knownTotal = null)
     {
         page = Math.Max(0, page);
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
@@ -25,7 +31,7 @@ public sealed class SessionQueryService(IDbContextFactory<AppDbContext> dbFactor
         }
         await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
         var query = Apply(db, filter);
-        var total = await query.CountAsync(ct);
+        var total = knownTotal is int known && known >= 0 ? known : await query.CountAsync(ct);
         // Page the ids first, then look up names and counts for those rows only (SQLite would otherwise evaluate the
         // per-row subqueries for every skipped row of a deep page).
         var ids = await query

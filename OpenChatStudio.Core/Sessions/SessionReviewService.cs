@@ -43,9 +43,12 @@ public sealed class SessionReviewService(
         var comments = await db.SessionComments.AsNoTracking().Where(c => c.SessionId == sessionId).OrderBy(c => c.CreatedAt)
             .Select(c => new CommentInfo(c.Id, c.MessageId, c.AuthorName, c.Text, c.CreatedAt)).ToListAsync(ct);
         var messages = await db.ChatMessages.AsNoTracking().Where(m => m.SessionId == sessionId).OrderBy(m => m.Sequence).ToListAsync(ct);
+        var attachments = (await db.ChatAttachments.AsNoTracking().Where(a => a.SessionId == sessionId && a.MessageId != null).OrderBy(a => a.Id)
+            .Select(a => new AttachmentInfo(a.Id, a.SessionId, a.MessageId, a.Name, a.ContentType, a.Size)).ToListAsync(ct))
+            .ToLookup(a => a.MessageId!.Value);
         var review = messages.Select(m => new ReviewMessage(m.Id, m.Sequence, m.Role, m.Content, m.Hidden, m.CreatedAt, m.VersionNumber,
             MessageTags(m.TagsJson), m.Rating, traceByMessage.TryGetValue(m.Id, out var traceId) ? traceId : null,
-            comments.Where(c => c.MessageId == m.Id).ToList())).ToList();
+            comments.Where(c => c.MessageId == m.Id).ToList(), attachments[m.Id].ToList())).ToList();
         var row = new SessionRow(s.Id, s.ChatbotId, chatbotName, s.ParticipantId, participant?.Identifier ?? "", participant?.Name, s.Platform,
             s.Status, s.CreatedAt, s.LastActivityAt, messages.Count(m => !m.Hidden), SessionQueryService.ParseTags(s.TagsJson));
         var versionLabel = s.VersionSelection switch
@@ -94,6 +97,72 @@ public sealed class SessionReviewService(
         session.TagsJson = JsonSerializer.Serialize(tags);
         await db.SaveChangesAsync(ct);
         return Result<IReadOnlyList<string>>.Ok(tags);
+    }
+
+    /// <summary>
+    /// Tags one message of the session (stored with the tags the pipeline set, in <c>chat_messages.TagsJson</c>, without a
+    /// category). Returns the message's tags as the transcript shows them.
+    /// </summary>
+    public Task<Result<IReadOnlyList<string>>> AddMessageTagAsync(TeamAccess access, Guid sessionId, Guid messageId, string? tag, CancellationToken ct) =>
+        ChangeMessageTagsAsync(access, sessionId, messageId, tag, add: true, ct);
+
+    /// <summary>Removes a tag from one message; <paramref name="tag"/> is the shown form ("category: tag" for categorised tags).</summary>
+    public Task<Result<IReadOnlyList<string>>> RemoveMessageTagAsync(TeamAccess access, Guid sessionId, Guid messageId, string? tag, CancellationToken ct) =>
+        ChangeMessageTagsAsync(access, sessionId, messageId, tag, add: false, ct);
+
+    private async Task<Result<IReadOnlyList<string>>> ChangeMessageTagsAsync(TeamAccess access, Guid sessionId, Guid messageId, string? tag, bool add,
+        CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChatbots))
+        {
+            return Result<IReadOnlyList<string>>.Fail("Only editors and admins can tag messages.");
+        }
+        tag = tag?.Trim() ?? "";
+        if (tag.Length == 0 || tag.Length > MaxTagLength)
+        {
+            return Result<IReadOnlyList<string>>.Fail($"A tag is 1 to {MaxTagLength} characters.");
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var message = await db.ChatMessages.FirstOrDefaultAsync(m => m.Id == messageId && m.SessionId == sessionId, ct);
+        if (message is null)
+        {
+            return Result<IReadOnlyList<string>>.Fail("That message is not part of this session.");
+        }
+        JsonArray stored;
+        try
+        {
+            stored = JsonNode.Parse(string.IsNullOrWhiteSpace(message.TagsJson) ? "[]" : message.TagsJson) as JsonArray ?? [];
+        }
+        catch (JsonException)
+        {
+            stored = [];
+        }
+        var entries = stored.Select(n => n?.DeepClone()).ToList();
+        if (!add)
+        {
+            entries.RemoveAll(n => string.Equals(ShownTag(n), tag, StringComparison.Ordinal));
+        }
+        else if (!entries.Any(n => string.Equals(ShownTag(n), tag, StringComparison.Ordinal)))
+        {
+            entries.Add(new JsonObject { ["tag"] = tag, ["category"] = "" });
+        }
+        message.TagsJson = new JsonArray(entries.ToArray()).ToJsonString();
+        await db.SaveChangesAsync(ct);
+        return Result<IReadOnlyList<string>>.Ok(MessageTags(message.TagsJson));
+    }
+
+    /// <summary>A file sent in the session, for reviewers (ViewSessions); null for another team's or session's file.</summary>
+    public async Task<(AttachmentInfo Info, byte[] Content)?> GetAttachmentAsync(TeamAccess access, Guid sessionId, int fileId, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.ViewSessions))
+        {
+            return null;
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var row = await db.ChatAttachments.AsNoTracking().Where(a => a.Id == fileId && a.SessionId == sessionId && a.MessageId != null)
+            .Select(a => new { Info = new AttachmentInfo(a.Id, a.SessionId, a.MessageId, a.Name, a.ContentType, a.Size), a.Content })
+            .FirstOrDefaultAsync(ct);
+        return row is null ? null : (row.Info, row.Content);
     }
 
     /// <summary>Adds a comment on the session, or on one of its messages when <paramref name="messageId"/> is given.</summary>
@@ -168,20 +237,20 @@ public sealed class SessionReviewService(
         }
         try
         {
-            return (JsonNode.Parse(json) as JsonArray ?? [])
-                .Select(n => n switch
-                {
-                    JsonObject o => o["category"]?.GetValue<string>() is { Length: > 0 } cat ? $"{cat}: {o["tag"]}" : o["tag"]?.ToString() ?? "",
-                    JsonValue v => v.ToString(),
-                    _ => "",
-                })
-                .Where(t => t.Length > 0).ToList();
+            return (JsonNode.Parse(json) as JsonArray ?? []).Select(ShownTag).Where(t => t.Length > 0).ToList();
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return [];
         }
     }
+
+    private static string ShownTag(JsonNode? node) => node switch
+    {
+        JsonObject o => o["category"] is JsonValue c && c.TryGetValue(out string? cat) && cat.Length > 0 ? $"{cat}: {o["tag"]}" : o["tag"]?.ToString() ?? "",
+        JsonValue v => v.ToString(),
+        _ => "",
+    };
 
     private static string Pretty(string json)
     {

@@ -220,4 +220,49 @@ public class PublicChatPageTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         var stored = await page.EvaluateAsync<string>($"() => JSON.parse(localStorage.getItem('ocs-chat:{publicId}')).remoteId");
         Assert.Equal(identifier, stored);
     }
+
+    /// <summary>
+    /// Regression: the chat is on screen while start/ is still running. A message sent in that moment used to go to
+    /// <c>/api/chat/undefined/message/</c> and show "No session matches the given query."; it now waits for the session.
+    /// </summary>
+    [Fact]
+    public async Task MessageSentBeforeSessionStarted_WaitsForTheSession_AndIsAnswered()
+    {
+        var publicId = await PublishedBotAsync(consent: false);
+        var page = await _browser.NewPageAsync();
+        var startHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sessionPaths = new List<string>();
+        page.Request += (_, r) =>
+        {
+            var path = new Uri(r.Url).AbsolutePath;
+            if (path.StartsWith("/api/chat/", StringComparison.Ordinal) && path != "/api/chat/start/")
+            {
+                sessionPaths.Add(path);
+            }
+        };
+        await page.RouteAsync("**/api/chat/start/", async route =>
+        {
+            startHeld.TrySetResult();
+            await release.Task;
+            await route.ContinueAsync();
+        });
+
+        await page.GotoAsync(new Uri(_app.BaseAddress, $"/chat/{publicId}").ToString());
+        await startHeld.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await page.GetByLabel("Your message").FillAsync("Quick question");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(page.Locator(".pc-pending")).ToHaveTextAsync("You said:Quick question");
+        Assert.Empty(sessionPaths);
+        release.SetResult();
+
+        await Expect(page.GetByTestId("bot-message")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("user-message")).ToHaveTextAsync("You said:Quick question");
+        await Expect(page.Locator("#pc-error")).ToBeHiddenAsync();
+        var sessionId = await StoredSessionAsync(page, publicId);
+        Assert.NotNull(sessionId);
+        Assert.All(sessionPaths, p => Assert.StartsWith($"/api/chat/{sessionId}/", p));
+        await using var db = await DbAsync();
+        Assert.Equal(1, await db.ChatSessions.CountAsync());
+    }
 }

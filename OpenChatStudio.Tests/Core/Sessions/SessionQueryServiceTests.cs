@@ -98,6 +98,29 @@ public class SessionQueryServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Paging_WithAKnownTotal_SkipsTheCount_ButStillPagesTheCurrentRows()
+    {
+        var bot = await _seed.ChatbotAsync("Counted");
+        var p = await _seed.ParticipantAsync("p@example.test");
+        var ids = new List<Guid>();
+        for (var i = 0; i < 12; i++)
+        {
+            ids.Add(await _seed.SessionAsync(bot, p.Id, T0.AddMinutes(i)));
+        }
+        var filter = new SessionFilter(ChatbotId: bot);
+        var first = await Query.QueryAsync(_access, filter, 0, 5, default);
+
+        // A session arrives while the reviewer pages: the remembered total is returned as is (no COUNT), the rows are current.
+        ids.Add(await _seed.SessionAsync(bot, p.Id, T0.AddMinutes(30)));
+        var second = await Query.QueryAsync(_access, filter, 1, 5, default, knownTotal: first.Total);
+
+        Assert.Equal((12, 12), (first.Total, second.Total));
+        Assert.Equal(Enumerable.Reverse(ids).Skip(5).Take(5), second.Rows.Select(r => r.Id));
+        Assert.Equal(13, (await Query.QueryAsync(_access, filter, 1, 5, default)).Total);
+        Assert.Empty((await Query.QueryAsync(_access with { TeamId = Guid.NewGuid() }, filter, 0, 5, default, knownTotal: 12)).Rows);
+    }
+
+    [Fact]
     public async Task AnotherTeam_NeverSeesTheseSessions()
     {
         var bot = await _seed.ChatbotAsync("Private");

@@ -215,6 +215,17 @@ public class SessionReviewAndExportTests : IAsyncLifetime
         Assert.Equal(count, rows.Skip(1).Select(r => r[3]).Distinct().Count());
     }
 
+    private async Task<ExportStatus> WaitForAsync(SessionExportService exports, Guid id)
+    {
+        ExportStatus? status = null;
+        for (var i = 0; i < 400 && status?.State is not (ExportState.Ready or ExportState.Failed); i++)
+        {
+            await Task.Delay(50);
+            status = await exports.GetAsync(_access, id, default);
+        }
+        return status!;
+    }
+
     [Fact]
     public async Task BackgroundExport_ReportsProgress_AndOffersTheFileOnlyToItsTeam()
     {
@@ -226,27 +237,103 @@ public class SessionReviewAndExportTests : IAsyncLifetime
         await worker.StartAsync(default);
         try
         {
-            var queued = exports.Enqueue(_access, new SessionFilter(ChatbotId: bot));
-            ExportStatus? status = null;
-            for (var i = 0; i < 200 && status?.State is not (ExportState.Ready or ExportState.Failed); i++)
-            {
-                await Task.Delay(50);
-                status = exports.Get(_access, queued.Id);
-            }
+            var queued = await exports.EnqueueAsync(_access, new SessionFilter(ChatbotId: bot), "Rita", default);
+            var status = await WaitForAsync(exports, queued.Id);
 
-            Assert.Equal(ExportState.Ready, status!.State);
-            Assert.Equal((3, 3, 100), (status.RowsWritten, status.TotalRows, status.Percent));
-            var file = exports.GetFile(_access, queued.Id);
+            Assert.Equal(ExportState.Ready, status.State);
+            Assert.Equal((3, 3, 100, "Rita"), (status.RowsWritten, status.TotalRows, status.Percent, status.RequestedBy));
+            Assert.NotNull(status.FinishedAt);
+            var file = await exports.GetFileAsync(_access, queued.Id, default);
             Assert.NotNull(file);
             Assert.Equal(4, (await File.ReadAllLinesAsync(file.Value.Path)).Length);
             Assert.EndsWith(".csv", file.Value.FileName);
+            Assert.Equal(queued.Id, Assert.Single(await exports.ListRecentAsync(_access, 10, default)).Id);
             var stranger = _access with { TeamId = Guid.NewGuid() };
-            Assert.Null(exports.Get(stranger, queued.Id));
-            Assert.Null(exports.GetFile(stranger, queued.Id));
+            Assert.Null(await exports.GetAsync(stranger, queued.Id, default));
+            Assert.Null(await exports.GetFileAsync(stranger, queued.Id, default));
+            Assert.Empty(await exports.ListRecentAsync(stranger, 10, default));
         }
         finally
         {
             await worker.StopAsync(default);
         }
+    }
+
+    /// <summary>A second service over the same database and directory: what a restarted process sees.</summary>
+    private SessionExportService RestartedService()
+    {
+        var current = _host.Get<SessionExportService>();
+        return new SessionExportService(_host.Get<IDbContextFactory<AppDbContext>>(), new OpenChatStudio.Core.Data.DatabaseOptions { DataDirectory = "" },
+            Path.GetDirectoryName(current.Directory)!, TimeProvider.System);
+    }
+
+    [Fact]
+    public async Task ExportJobs_SurviveARestart_RunningIsMarkedFailed_QueuedRunsAgain()
+    {
+        var bot = await _seed.ChatbotAsync("Restart");
+        var p = await _seed.ParticipantAsync("r@example.test");
+        await _seed.SessionAsync(bot, p.Id, T0, exchange: ["a", "b"]);
+        var before = _host.Get<SessionExportService>(); // no worker runs: jobs stay queued
+        var interrupted = await before.EnqueueAsync(_access, new SessionFilter(ChatbotId: bot), "Rita", default);
+        var waiting = await before.EnqueueAsync(_access, new SessionFilter(ChatbotId: bot), "Rita", default);
+        await using (var db = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_access.TeamId, default))
+        {
+            (await db.SessionExports.SingleAsync(e => e.Id == interrupted.Id)).State = ExportState.Running;
+            await db.SaveChangesAsync();
+        }
+        Directory.CreateDirectory(before.Directory);
+        var partial = Path.Combine(before.Directory, $"{interrupted.Id:N}.csv.part");
+        await File.WriteAllTextAsync(partial, "half a file");
+
+        var after = RestartedService();
+        var worker = new SessionExportWorker(after, _host.Get<SessionCsvExporter>(), NullLogger<SessionExportWorker>.Instance);
+        await worker.StartAsync(default);
+        try
+        {
+            var resumed = await WaitForAsync(after, waiting.Id);
+            var failed = await after.GetAsync(_access, interrupted.Id, default);
+
+            Assert.Equal((ExportState.Ready, 2L), (resumed.State, resumed.RowsWritten));
+            Assert.NotNull(await after.GetFileAsync(_access, waiting.Id, default));
+            Assert.Equal((ExportState.Failed, SessionExportService.InterruptedMessage), (failed!.State, failed.Error));
+            Assert.Null(await after.GetFileAsync(_access, interrupted.Id, default));
+            Assert.False(File.Exists(partial));
+            Assert.Equal(2, (await after.ListRecentAsync(_access, 10, default)).Count);
+        }
+        finally
+        {
+            await worker.StopAsync(default);
+        }
+    }
+
+    [Fact]
+    public async Task ExportRetention_DeletesOldFilesAndRows_KeepsRecentOnes()
+    {
+        var exports = _host.Get<SessionExportService>();
+        Directory.CreateDirectory(exports.Directory);
+        var now = DateTime.UtcNow;
+        var old = new SessionExport(_access.TeamId, _access.UserId, "Rita", "{}", "old.csv", now - SessionExportService.Retention - TimeSpan.FromHours(1))
+        {
+            State = ExportState.Ready, FilePath = $"{Guid.NewGuid():N}.csv", FinishedAt = now.AddDays(-2),
+        };
+        var recent = new SessionExport(_access.TeamId, _access.UserId, "Rita", "{}", "recent.csv", now.AddMinutes(-5))
+        {
+            State = ExportState.Ready, FilePath = $"{Guid.NewGuid():N}.csv", FinishedAt = now.AddMinutes(-4),
+        };
+        await File.WriteAllTextAsync(Path.Combine(exports.Directory, old.FilePath), "old");
+        await File.WriteAllTextAsync(Path.Combine(exports.Directory, recent.FilePath), "recent");
+        await using (var db = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_access.TeamId, default))
+        {
+            db.SessionExports.AddRange(old, recent);
+            await db.SaveChangesAsync();
+        }
+
+        Assert.Equal(1, await exports.SweepAsync(default));
+
+        Assert.False(File.Exists(Path.Combine(exports.Directory, old.FilePath)));
+        Assert.True(File.Exists(Path.Combine(exports.Directory, recent.FilePath)));
+        Assert.Null(await exports.GetAsync(_access, old.Id, default));
+        Assert.Equal("recent.csv", Assert.Single(await exports.ListRecentAsync(_access, 10, default)).FileName);
+        Assert.NotNull(await exports.GetFileAsync(_access, recent.Id, default));
     }
 }

@@ -42,6 +42,7 @@ function start(app) {
     let pollTimer = 0;
     let streamedDeltas = null;   // token deltas received for the reply being finished
     let retryAction = null;
+    let starting = null;         // the pending start/ call, shared by openChat and a message sent meanwhile
 
     // ---- storage -------------------------------------------------------------------------------------------------
     function load() {
@@ -341,6 +342,8 @@ function start(app) {
         el.input.value = '';
         let bubble = null;
         try {
+            // The chat is on screen while start/ is still running: a quick visitor's first message waits for the session.
+            await ensureSession();
             let attachmentIds = [];
             if (el.files && el.files.files.length) {
                 const form = new FormData();
@@ -462,6 +465,18 @@ function start(app) {
     });
 
     // ---- session lifecycle ---------------------------------------------------------------------------------------
+    function ensureSession() {
+        if (state.sessionId) {
+            return Promise.resolve();
+        }
+        if (!starting) {
+            starting = startSession().finally(() => {
+                starting = null;
+            });
+        }
+        return starting;
+    }
+
     async function startSession() {
         if (!state.remoteId) {
             state.remoteId = 'anon:' + randomId();
@@ -483,9 +498,7 @@ function start(app) {
         }
         el.chat.hidden = false;
         const ok = await guarded(async () => {
-            if (!state.sessionId) {
-                await startSession();
-            }
+            await ensureSession();
             await refresh();
         }, openChat);
         if (ok && !ended) {

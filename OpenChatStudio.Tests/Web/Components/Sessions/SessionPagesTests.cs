@@ -3,7 +3,9 @@ using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using OpenChatStudio.Core.Chat;
+using Microsoft.EntityFrameworkCore;
 using OpenChatStudio.Core.Chatbots;
+using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Sessions;
 using OpenChatStudio.Core.Teams;
@@ -136,5 +138,55 @@ public class SessionPagesTests : BunitTestContext
         var cut = Ctx.Render<SessionTranscript>(p => p.Add(x => x.TeamSlug, _team.Slug).Add(x => x.SessionId, Guid.NewGuid()));
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=session-not-found]")));
+    }
+
+    [Fact]
+    public async Task Transcript_ShowsAttachments_AndReviewersTagAndUntagAMessage()
+    {
+        var bot = await _seed.ChatbotAsync("Files");
+        var participant = await _seed.ParticipantAsync("files@example.test");
+        var session = await _seed.SessionAsync(bot, participant.Id, T0, exchange: ["see attached", "thanks"]);
+        var human = (await _core.Get<SessionReviewService>().GetAsync(_team, session, default))!.Messages.Single(m => m.Role == MessageRole.Human);
+        var file = (await _core.Get<ChatAttachmentStore>().SaveAsync(_team.TeamId, session,
+            [new UploadedFile("report.pdf", "application/pdf", new byte[2048])], default)).Value!.Single();
+        await using (var db = await _core.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_team.TeamId, default))
+        {
+            (await db.ChatAttachments.FindAsync(file.Id))!.MessageId = human.Id;
+            await db.SaveChangesAsync();
+        }
+
+        var cut = Ctx.Render<SessionTranscript>(p => p.Add(x => x.TeamSlug, _team.Slug).Add(x => x.SessionId, session));
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=msg-attachment]")));
+        var link = cut.Find("[data-testid=msg-human] [data-testid=msg-attachment] a");
+        Assert.Equal($"/t/{_team.Slug}/sessions/{session}/files/{file.Id}", link.GetAttribute("href"));
+        Assert.Equal("report.pdf", link.TextContent.Trim());
+        Assert.Contains("(2 KB)", cut.Find("[data-testid=msg-attachment]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=msg-bot] [data-testid=msg-attachment]"));
+
+        cut.FindAll("button[data-testid=tag-message]")[1].Click();
+        cut.Find("input[data-testid=message-tag-text], [data-testid=message-tag-text] input").Change("helpful");
+        cut.Find("button[data-testid=message-tag-save]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("helpful", cut.Find("[data-testid=msg-bot] [data-testid=msg-tag]").TextContent.Trim()));
+        Assert.Empty(cut.FindAll("[data-testid=msg-human] [data-testid=msg-tag]"));
+        Assert.Empty(cut.FindAll("[data-testid=session-tag]"));
+        Assert.Equal(["helpful"], (await _core.Get<SessionReviewService>().GetAsync(_team, session, default))!.Messages.Single(m => m.Role == MessageRole.Ai).Tags);
+
+        cut.Find("[data-testid=msg-bot] [data-testid=msg-tag] button").Click();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=msg-tag]")));
+        Assert.Empty((await _core.Get<SessionReviewService>().GetAsync(_team, session, default))!.Messages.Single(m => m.Role == MessageRole.Ai).Tags);
+    }
+
+    [Fact]
+    public async Task TeamSessions_ListsRecentExports_StoredInTheDatabase()
+    {
+        var bot = await _seed.ChatbotAsync("Listed");
+        var participant = await _seed.ParticipantAsync("listed@example.test");
+        await _seed.SessionAsync(bot, participant.Id, T0);
+        await _core.Get<SessionExportService>().EnqueueAsync(_team, new SessionFilter(ChatbotId: bot), "Rita Reviewer", default);
+
+        var cut = Ctx.Render<TeamSessions>(p => p.Add(x => x.TeamSlug, _team.Slug));
+
+        cut.WaitForAssertion(() => Assert.Contains("Recent exports (1)", cut.Find("[data-testid=recent-exports]").TextContent));
     }
 }
