@@ -61,8 +61,7 @@ public class DesignerCanvasTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await Expect(page.GetByTestId("connection-do_nothing")).ToBeVisibleAsync();
 
         await page.Keyboard.PressAsync("Control+s");
-        await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved", new() { Timeout = 15_000 });
-        var stored = (await Chatbots.GetAsync(_access, _chatbotId, default))!;
+        var stored = await WaitForStoredAsync(d => d.Pipeline.Edges.Count == 3);
         var id = stored.Pipeline.Nodes.Single(n => n.Name == "do_nothing").Id;
         Assert.Contains(stored.Pipeline.Edges, e => e.Source == "start" && e.Target == id);
         Assert.Contains(stored.Pipeline.Edges, e => e.Source == id && e.Target == "end");
@@ -117,8 +116,7 @@ public class DesignerCanvasTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await Expect(page.GetByTestId("node-start")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("node-end")).ToBeVisibleAsync();
         await page.GetByTestId("save").ClickAsync();
-        await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved", new() { Timeout = 15_000 });
-        var stored = (await Chatbots.GetAsync(_access, _chatbotId, default))!;
+        var stored = await WaitForStoredAsync(d => d.Pipeline.Nodes.Count == 2);
         Assert.Equal(["end", "start"], stored.Pipeline.Nodes.Select(n => n.Id).Order().ToArray());
     }
 
@@ -149,8 +147,7 @@ public class DesignerCanvasTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await Expect(page.GetByTestId("multi-selection")).ToContainTextAsync("do_nothing_copy");
 
         await page.Keyboard.PressAsync("Control+s");
-        await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved", new() { Timeout = 15_000 });
-        var stored = (await Chatbots.GetAsync(_access, _chatbotId, default))!;
+        var stored = await WaitForStoredAsync(d => d.Pipeline.Nodes.Count == 6);
         var original = stored.Pipeline.Nodes.Single(n => n.Name == "do_nothing");
         var originalTarget = stored.Pipeline.Nodes.Single(n => n.Name == "do_nothing_2");
         var copy = stored.Pipeline.Nodes.Single(n => n.Name == "do_nothing_copy");
@@ -190,9 +187,7 @@ public class DesignerCanvasTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 
         await page.Locator("[data-testid=node-end] .ocs-node-title").ClickAsync();
         await page.Keyboard.PressAsync("Control+s");
-        await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved", new() { Timeout = 15_000 });
-        stored = (await Chatbots.GetAsync(_access, _chatbotId, default))!;
-        Assert.Equal(4, stored.Pipeline.Nodes.Count);
+        stored = await WaitForStoredAsync(d => d.Pipeline.Nodes.Count == 4);
         Assert.DoesNotContain(stored.Pipeline.Nodes, n => n.Name.EndsWith("_copy", StringComparison.Ordinal));
     }
 
@@ -209,6 +204,23 @@ public class DesignerCanvasTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await Expect(page.GetByTestId("node-start")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved");
         return page;
+    }
+
+    /// <summary>Saves run in the background (and autosave may already have stored an earlier state): poll the database.</summary>
+    private async Task<ChatbotDetails> WaitForStoredAsync(Func<ChatbotDetails, bool> done)
+    {
+        for (var i = 0; i < 150; i++)
+        {
+            var details = (await Chatbots.GetAsync(_access, _chatbotId, default))!;
+            if (done(details))
+            {
+                return details;
+            }
+            await Task.Delay(100);
+        }
+        var last = (await Chatbots.GetAsync(_access, _chatbotId, default))!;
+        Assert.Fail($"The stored pipeline never matched: {last.Pipeline.ToJson()}");
+        return last;
     }
 
     /// <summary>Zoom to fit so every node is on screen (the 1280 px wide test window shows only part of the canvas).</summary>

@@ -45,7 +45,7 @@ public partial class ChatbotDesigner
     private string? _saveFailure;
     private IReadOnlyList<PipelineNodeModel> _selection = [];
     private IReadOnlyList<GraphError> _errors = [];
-    private DesignerViewState _viewState = DesignerViewState.Empty;
+    private readonly DesignerViewStateSource _viewStateSource = new();
     private PipelineNodeModel? _selected;
     private string? _nameError;
     private int _tab;
@@ -85,6 +85,8 @@ public partial class ChatbotDesigner
 
     [Inject] private ILogger<ChatbotDesigner> Logger { get; set; } = default!;
 
+    private DesignerViewState ViewState => _viewStateSource.Current;
+
     private bool ReadOnly => Access is null || !Access.Can(TeamPermission.EditPipelines);
 
     private bool Blocked => _saveError is not null;
@@ -107,6 +109,12 @@ public partial class ChatbotDesigner
 
     protected override async Task OnTeamLoadedAsync()
     {
+        // Prerendering (static HTML before the circuit starts) shows only the progress bar: the canvas needs the live
+        // circuit anyway, and loading the chatbot, providers and resources twice made the designer open slower.
+        if (RendererInfo is { Name: "Static", IsInteractive: false })
+        {
+            return;
+        }
         _providers = await ProviderService.ListAsync(Access!, PageToken);
         _sourceMaterials = await Resources.ListSourceMaterialsAsync(Access!, PageToken);
         await LoadAsync();
@@ -204,7 +212,7 @@ public partial class ChatbotDesigner
     private void Validate(PipelineGraph graph)
     {
         _errors = new GraphValidator(Registry).Validate(graph);
-        _viewState = DesignerViewState.From(_errors);
+        _viewStateSource.Current = DesignerViewState.From(_errors);
         if (_diagram is not null)
         {
             foreach (var node in _diagram.Nodes)

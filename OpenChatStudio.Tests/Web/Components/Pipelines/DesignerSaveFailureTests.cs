@@ -40,7 +40,9 @@ public class DesignerSaveFailureTests : BunitTestContext
         Ctx.Services.AddSingleton(_core.Get<NodeRegistry>());
         Ctx.Services.AddSingleton(_core.Get<VersionService>());
         Ctx.AddAuthorization().SetAuthorized("designer").SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()));
-        Ctx.SetRendererInfo(new RendererInfo("Static", isInteractive: false)); // no canvas JS; the diagram model still exists
+        // A server renderer without the canvas (it renders only once interactive, and needs the browser): the diagram
+        // model behind it is still there. ("Static" would be prerendering, where the designer loads nothing.)
+        Ctx.SetRendererInfo(new RendererInfo("Server", isInteractive: false));
     }
 
     public override async Task DisposeAsync()
