@@ -87,7 +87,7 @@ public class PreviewTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 
         await SendAsync(page, "Hi!");
 
-        await Expect(page.GetByTestId("msg-bot")).ToContainTextAsync("Hello from the wire, nice to meet you.");
+        await Expect(page.GetByTestId("msg-bot")).ToContainTextAsync("Hello from the wire, nice to meet you.", new() { Timeout = 15_000 });
         Assert.True(_openAi.Requests.Single().Body["stream"]?.GetValue<bool>());
         await page.GetByTestId("toggle-trace").ClickAsync();
         await Expect(page.GetByTestId("trace-node")).ToHaveTextAsync(["start", "assistant", "end"]);
@@ -102,7 +102,7 @@ public class PreviewTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 
         await SendAsync(page, "I would like to talk to SALES about pricing");
 
-        await Expect(page.GetByTestId("msg-bot")).ToContainTextAsync("Offline model");
+        await Expect(page.GetByTestId("msg-bot")).ToContainTextAsync("Offline model", new() { Timeout = 15_000 });
         await page.GetByTestId("toggle-trace").ClickAsync();
         await Expect(page.GetByTestId("trace-node")).ToHaveTextAsync(["start", "router", "sales", "end"]);
         await Expect(page.GetByTestId("trace")).ToContainTextAsync("Model chose SALES");
@@ -121,7 +121,7 @@ public class PreviewTests : IClassFixture<BrowserFixture>, IAsyncLifetime
             new ChatbotSettings(bot.Name, bot.Description, bot.SeedMessage, bot.ParticipantAllowlist, FileUploadsEnabled: true, bot.ConsentFormId), default);
         Assert.True(enabled.Succeeded, enabled.Error);
         page = await OpenPreviewAsync(bot.Id);
-        await Expect(page.GetByTestId("preview-attach-button")).ToBeEnabledAsync();
+        await Expect(page.GetByTestId("preview-attach-button")).ToBeEnabledAsync(new() { Timeout = 15_000 });
 
         await page.Locator("[data-testid=preview-attach] input[type=file]").SetInputFilesAsync(new FilePayload
         {
@@ -129,7 +129,7 @@ public class PreviewTests : IClassFixture<BrowserFixture>, IAsyncLifetime
             MimeType = "text/plain",
             Buffer = "Blood pressure 120/80"u8.ToArray(),
         });
-        await Expect(page.GetByTestId("pending-attachment")).ToHaveTextAsync("notes.txt");
+        await Expect(page.GetByTestId("pending-attachment")).ToHaveTextAsync("notes.txt", new() { Timeout = 15_000 });
         await SendAsync(page, "Here are my notes");
 
         await Expect(page.GetByTestId("msg-human")).ToContainTextAsync("Here are my notes", new() { Timeout = 15_000 });
