@@ -10,7 +10,7 @@ namespace OpenChatStudio.Tests.E2E;
 
 /// <summary>
 /// In Chromium: build start → LLM → end in the designer and save it; a stale second editor's save is refused.
-/// Connections are made with the inspector's "Connect to…" actions (dragging between ports is not used: it is flaky headless).
+/// Connections here use the inspector's "Connect to…" actions (the keyboard path); DesignerCanvasTests drags between ports.
 /// </summary>
 public class DesignerTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 {

@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Data;
 using Microsoft.Playwright;
 using OpenChatStudio.Core.Chatbots;
 using OpenChatStudio.Core.Llm;
@@ -84,7 +87,7 @@ public class PreviewTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 
         await SendAsync(page, "Hi!");
 
-        await Expect(page.GetByTestId("msg-bot")).ToContainTextAsync("Hello from the wire, nice to meet you.");
+        await Expect(page.GetByTestId("msg-bot")).ToContainTextAsync("Hello from the wire, nice to meet you.", new() { Timeout = 15_000 });
         Assert.True(_openAi.Requests.Single().Body["stream"]?.GetValue<bool>());
         await page.GetByTestId("toggle-trace").ClickAsync();
         await Expect(page.GetByTestId("trace-node")).ToHaveTextAsync(["start", "assistant", "end"]);
@@ -99,9 +102,50 @@ public class PreviewTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 
         await SendAsync(page, "I would like to talk to SALES about pricing");
 
-        await Expect(page.GetByTestId("msg-bot")).ToContainTextAsync("Offline model");
+        await Expect(page.GetByTestId("msg-bot")).ToContainTextAsync("Offline model", new() { Timeout = 15_000 });
         await page.GetByTestId("toggle-trace").ClickAsync();
         await Expect(page.GetByTestId("trace-node")).ToHaveTextAsync(["start", "router", "sales", "end"]);
         await Expect(page.GetByTestId("trace")).ToContainTextAsync("Model chose SALES");
+    }
+
+    [Fact]
+    public async Task Preview_FileUploadsEnabled_AttachesAFile_LinkedToTheSentMessage_DisabledShowsNoButton()
+    {
+        var off = (await Chatbots.CreateAsync(_access, "No files", ChatbotTemplates.Blank, default)).Value!;
+        var page = await OpenPreviewAsync(off.Id);
+        await Expect(page.GetByTestId("preview-input")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("preview-attach")).ToHaveCountAsync(0);
+
+        var bot = (await Chatbots.CreateAsync(_access, "Files", ChatbotTemplates.Blank, default)).Value!;
+        var enabled = await Chatbots.UpdateSettingsAsync(_access, bot.Id,
+            new ChatbotSettings(bot.Name, bot.Description, bot.SeedMessage, bot.ParticipantAllowlist, FileUploadsEnabled: true, bot.ConsentFormId), default);
+        Assert.True(enabled.Succeeded, enabled.Error);
+        page = await OpenPreviewAsync(bot.Id);
+        await Expect(page.GetByTestId("preview-attach-button")).ToBeEnabledAsync(new() { Timeout = 15_000 });
+
+        await page.Locator("[data-testid=preview-attach] input[type=file]").SetInputFilesAsync(new FilePayload
+        {
+            Name = "notes.txt",
+            MimeType = "text/plain",
+            Buffer = "Blood pressure 120/80"u8.ToArray(),
+        });
+        await Expect(page.GetByTestId("pending-attachment")).ToHaveTextAsync("notes.txt", new() { Timeout = 15_000 });
+        await SendAsync(page, "Here are my notes");
+
+        await Expect(page.GetByTestId("msg-human")).ToContainTextAsync("Here are my notes", new() { Timeout = 15_000 });
+        await Expect(page.GetByTestId("msg-attachment")).ToHaveTextAsync("notes.txt");
+        await Expect(page.GetByTestId("msg-bot")).ToContainTextAsync("Here are my notes", new() { Timeout = 15_000 }); // Blank echoes the message
+        await Expect(page.GetByTestId("pending-attachment")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("preview-attach")).Not.ToContainTextAsync("notes.txt"); // the picker is cleared for the next file
+
+        // Stored as the chat API stores uploads, and linked to the human message the runtime wrote.
+        await using var db = await _app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_access.TeamId, default);
+        var file = await db.ChatAttachments.AsNoTracking().SingleAsync();
+        Assert.Equal("notes.txt", file.Name);
+        Assert.NotNull(file.MessageId);
+        var message = await db.ChatMessages.AsNoTracking().SingleAsync(m => m.Id == file.MessageId);
+        Assert.Equal(MessageRole.Human, message.Role);
+        Assert.Equal("Here are my notes", message.Content);
+        Assert.Contains(file.Id.ToString(), message.MetadataJson);
     }
 }

@@ -1,6 +1,12 @@
 using BenchmarkDotNet.Running;
 using OpenChatStudio.Bench;
 
+// `-- designer-browser`: the designer with a 200-node pipeline in headless Chromium (open time, drag frame times).
+if (args is ["designer-browser", ..])
+{
+    return await DesignerBrowserMeasure.RunAsync(args);
+}
+
 // `-- sessions-measure`: seed 100k sessions once and time each sessions-list query (median of 20 runs), without BenchmarkDotNet.
 if (args is ["sessions-measure", ..])
 {

@@ -7,6 +7,7 @@ using Blazor.Diagrams.Core.Models;
 using Blazor.Diagrams.Core.Models.Base;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.Logging;
 using MudBlazor;
 using OpenChatStudio.Core.Chatbots;
 using OpenChatStudio.Core.Pipelines.Graph;
@@ -41,8 +42,10 @@ public partial class ChatbotDesigner
     private int _revision;
     private SaveState _saveState = SaveState.Saved;
     private string? _saveError;
+    private string? _saveFailure;
+    private IReadOnlyList<PipelineNodeModel> _selection = [];
     private IReadOnlyList<GraphError> _errors = [];
-    private DesignerViewState _viewState = DesignerViewState.Empty;
+    private readonly DesignerViewStateSource _viewStateSource = new();
     private PipelineNodeModel? _selected;
     private string? _nameError;
     private int _tab;
@@ -80,6 +83,10 @@ public partial class ChatbotDesigner
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
+    [Inject] private ILogger<ChatbotDesigner> Logger { get; set; } = default!;
+
+    private DesignerViewState ViewState => _viewStateSource.Current;
+
     private bool ReadOnly => Access is null || !Access.Can(TeamPermission.EditPipelines);
 
     private bool Blocked => _saveError is not null;
@@ -102,6 +109,12 @@ public partial class ChatbotDesigner
 
     protected override async Task OnTeamLoadedAsync()
     {
+        // Prerendering (static HTML before the circuit starts) shows only the progress bar: the canvas needs the live
+        // circuit anyway, and loading the chatbot, providers and resources twice made the designer open slower.
+        if (RendererInfo is { Name: "Static", IsInteractive: false })
+        {
+            return;
+        }
         _providers = await ProviderService.ListAsync(Access!, PageToken);
         _sourceMaterials = await Resources.ListSourceMaterialsAsync(Access!, PageToken);
         await LoadAsync();
@@ -119,7 +132,9 @@ public partial class ChatbotDesigner
         }
         _revision = _details.EditRevision;
         _saveError = null;
+        _saveFailure = null;
         _selected = null;
+        _selection = [];
         _diagram ??= CreateDiagram();
         var layout = _details.Layout.Count > 0 ? _details.Layout : AutoLayout.Compute(_details.Pipeline);
         Show(new Snapshot(_details.Pipeline, new Dictionary<string, NodePosition>(layout)));
@@ -159,12 +174,16 @@ public partial class ChatbotDesigner
         diagram.Links.Removed += _ => ScheduleCheck();
         diagram.SelectionChanged += changed =>
         {
-            var selected = diagram.Nodes.OfType<PipelineNodeModel>().FirstOrDefault(n => n.Selected);
-            if (!ReferenceEquals(selected, _selected))
+            // The inspector edits one node; with several selected it offers the bulk actions instead.
+            var selection = diagram.Nodes.OfType<PipelineNodeModel>().Where(n => n.Selected).ToList();
+            var selected = selection.Count == 1 ? selection[0] : null;
+            var selectionChanged = selection.Count != _selection.Count || selection.Where((n, i) => !ReferenceEquals(n, _selection[i])).Any();
+            _selection = selection;
+            if (!ReferenceEquals(selected, _selected) || selectionChanged)
             {
                 _selected = selected;
                 _nameError = null;
-                if (selected is not null)
+                if (selection.Count > 0)
                 {
                     _tab = 0;
                 }
@@ -193,7 +212,7 @@ public partial class ChatbotDesigner
     private void Validate(PipelineGraph graph)
     {
         _errors = new GraphValidator(Registry).Validate(graph);
-        _viewState = DesignerViewState.From(_errors);
+        _viewStateSource.Current = DesignerViewState.From(_errors);
         if (_diagram is not null)
         {
             foreach (var node in _diagram.Nodes)
@@ -278,24 +297,68 @@ public partial class ChatbotDesigner
         }
         _saveState = SaveState.Saving;
         StateHasChanged();
-        var result = await Chatbots.SavePipelineAsync(Access, ChatbotId, snapshot.Graph, snapshot.Layout, _revision, PageToken);
-        if (result.Succeeded)
+        try
         {
-            _revision = result.Value;
-            _saved = snapshot;
-            Validate(snapshot.Graph);
-            if (_errors.Count > 0)
+            var result = await Chatbots.SavePipelineAsync(Access, ChatbotId, snapshot.Graph, snapshot.Layout, _revision, PageToken);
+            if (result.Succeeded)
             {
-                Snackbar.Add("Saved as a draft: the preview cannot run this pipeline until its problems are fixed.", Severity.Warning);
+                _revision = result.Value;
+                _saved = snapshot;
+                _saveFailure = null;
+                Validate(snapshot.Graph);
+                if (_errors.Count > 0)
+                {
+                    Snackbar.Add("Saved as a draft: the preview cannot run this pipeline until its problems are fixed.", Severity.Warning);
+                }
+            }
+            else if (await IsConflictAsync())
+            {
+                // Someone else saved since this page loaded: stop saving, never overwrite their work; the user reloads.
+                _saveError = result.Error;
+                _saveFailure = null;
+            }
+            else
+            {
+                _saveFailure = $"Your changes were not saved: {result.Error} They are still here; try again.";
             }
         }
-        else
+        catch (OperationCanceledException) when (PageToken.IsCancellationRequested)
         {
-            // Conflicts (and any other refusal) stop autosave; the user reloads. Never overwrite someone else's save.
-            _saveError = result.Error;
+            return; // the user left the page
+        }
+        catch (Exception ex)
+        {
+            // The database (or the network to it) failed: keep the edits on the page and let the user retry.
+            Logger.LogWarning(ex, "Saving the pipeline of chatbot {ChatbotId} failed", ChatbotId);
+            _saveFailure = "Your changes could not be saved: the server could not reach its database. They are still here; try again in a moment.";
         }
         _saveState = Capture().Same(_saved) ? SaveState.Saved : SaveState.Unsaved;
         StateHasChanged();
+    }
+
+    /// <summary>A refused save is a conflict when the stored revision moved on since this page loaded it.</summary>
+    private async Task<bool> IsConflictAsync()
+    {
+        try
+        {
+            var current = await Chatbots.GetAsync(Access!, ChatbotId, PageToken);
+            return current is not null && current.EditRevision != _revision;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task RetrySaveAsync()
+    {
+        _saveFailure = null;
+        if (_saveState == SaveState.Saving)
+        {
+            return;
+        }
+        _saveState = SaveState.Unsaved;
+        await SaveAsync();
     }
 
     private async Task ReloadAsync()
@@ -320,6 +383,12 @@ public partial class ChatbotDesigner
 
     private void Restore(int delta)
     {
+        // Record an edit whose debounced check is still pending, so Undo right after it undoes that edit.
+        if (!ReadOnly && _diagram is not null)
+        {
+            Interlocked.Increment(ref _changeVersion);
+            CheckNow();
+        }
         var index = _historyIndex + delta;
         if (ReadOnly || index < 0 || index >= _history.Count)
         {
@@ -457,7 +526,26 @@ public partial class ChatbotDesigner
         ZoomToFit();
     }
 
-    private void ZoomToFit() => _diagram?.ZoomToFit(40);
+    /// <summary>
+    /// Zooms and pans so every node is visible (never above 100 %). The library's ZoomToFit fits only the selection when
+    /// something is selected, which hid the rest of the pipeline.
+    /// </summary>
+    private void ZoomToFit()
+    {
+        if (_diagram?.Container is not { } container || _diagram.Nodes.Count == 0 || container.Width <= 0 || container.Height <= 0)
+        {
+            return;
+        }
+        const double margin = 40;
+        var boxes = _diagram.Nodes.Select(n => n.GetBounds() ?? new Rectangle(n.Position.X, n.Position.Y, n.Position.X + 200, n.Position.Y + 100)).ToList();
+        var left = boxes.Min(b => b.Left) - margin;
+        var top = boxes.Min(b => b.Top) - margin;
+        var width = boxes.Max(b => b.Right) + margin - left;
+        var height = boxes.Max(b => b.Bottom) + margin - top;
+        var zoom = Math.Clamp(Math.Min(container.Width / width, container.Height / height), _diagram.Options.Zoom.Minimum, 1.0);
+        _diagram.SetZoom(zoom);
+        _diagram.SetPan(-left * zoom + Math.Max(0, (container.Width - width * zoom) / 2), -top * zoom + Math.Max(0, (container.Height - height * zoom) / 2));
+    }
 
     private void SelectNodeById(string nodeId)
     {
@@ -538,6 +626,27 @@ public partial class ChatbotDesigner
         {
             _diagram?.Links.Remove(link);
         }
+    }
+
+    /// <summary>Deletes every selected node except Start and End, with their links (one undo step).</summary>
+    private void DeleteSelection()
+    {
+        if (ReadOnly || _diagram is null)
+        {
+            return;
+        }
+        var doomed = _diagram.Nodes.OfType<PipelineNodeModel>().Where(n => n.Selected && DesignerMapper.CanDelete(n)).ToList();
+        if (doomed.Count == 0)
+        {
+            return;
+        }
+        _diagram.Batch(() =>
+        {
+            _diagram.Links.Remove(doomed.SelectMany(n => n.PortLinks.Concat(n.Links)).Distinct().ToList());
+            _diagram.Nodes.Remove(doomed);
+        });
+        _selected = null;
+        _selection = _diagram.Nodes.OfType<PipelineNodeModel>().Where(n => n.Selected).ToList();
     }
 
     private void DeleteSelected()

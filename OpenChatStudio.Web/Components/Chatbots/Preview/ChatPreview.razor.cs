@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.DependencyInjection;
 using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Tools;
@@ -39,6 +41,10 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
     private string _versionKey = WorkingKey;
     private IReadOnlyList<VersionSummary> _versions = [];
     private string? _startError;
+    private readonly List<AttachmentInfo> _attachments = [];
+    private string? _attachError;
+    private bool _uploading;
+    private MudBlazor.MudFileUpload<IReadOnlyList<IBrowserFile>>? _upload;
 
     [Parameter, EditorRequired] public TeamAccess Access { get; set; } = default!;
 
@@ -46,6 +52,9 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
 
     /// <summary>Raised when the tester clicks a node in a trace, so the designer can highlight it.</summary>
     [Parameter] public EventCallback<string> OnNodeSelected { get; set; }
+
+    /// <summary>The chatbot's "file uploads" setting: when on, the tester can attach files as participants can.</summary>
+    [Parameter] public bool FileUploadsEnabled { get; set; }
 
     /// <summary>Called before each message so the designer can save pending edits first.</summary>
     [Parameter] public Func<Task>? BeforeSend { get; set; }
@@ -121,7 +130,10 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
             return;
         }
         _draft = "";
-        _messages.Add(new PreviewMessage(MessageRole.Human, text));
+        var attachments = _attachments.ToList();
+        _attachments.Clear();
+        _attachError = null;
+        _messages.Add(new PreviewMessage(MessageRole.Human, text) { Attachments = attachments.Select(a => a.Name).ToList() });
         _busy = true;
         try
         {
@@ -129,7 +141,12 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
             {
                 await BeforeSend();
             }
-            var turn = await Runtime.SendAsync(Access.TeamId, _sessionId.Value, text, OnTokenAsync, _cts.Token);
+            // With files, the message takes the runtime's inbound path, as the chat API's message/ endpoint does: the runtime
+            // links the uploaded files to the stored human message.
+            var turn = attachments.Count == 0
+                ? await Runtime.SendAsync(Access.TeamId, _sessionId.Value, text, OnTokenAsync, _cts.Token)
+                : await Runtime.SendAsync(Access.TeamId, _sessionId.Value, text, OnTokenAsync, _cts.Token,
+                    new InboundDetails(Guid.NewGuid(), attachments.Select(a => a.Id).ToList(), null));
             if (turn.NewSessionId is { } next)
             {
                 _sessionId = next;
@@ -146,6 +163,62 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
         }
         await RefreshToolsAsync();
     }
+
+    /// <summary>
+    /// Stores picked files in the session's attachment store (the same checks and storage as the chat API's upload/);
+    /// they go with the next message.
+    /// </summary>
+    private async Task OnFilesPickedAsync(IReadOnlyList<IBrowserFile>? files)
+    {
+        _attachError = null;
+        if (!FileUploadsEnabled || files is null || files.Count == 0 || _sessionId is null)
+        {
+            return;
+        }
+        var problem = ChatAttachmentStore.Validate(files.Select(f => (f.Name, f.ContentType ?? "", f.Size))
+            .Concat(_attachments.Select(a => (a.Name, a.ContentType, a.Size))).ToList());
+        if (problem is not null)
+        {
+            _attachError = problem;
+            return;
+        }
+        _uploading = true;
+        try
+        {
+            var uploads = new List<UploadedFile>();
+            foreach (var file in files)
+            {
+                await using var stream = file.OpenReadStream(ChatAttachmentStore.MaxFileBytes, _cts.Token);
+                using var buffer = new MemoryStream((int)file.Size);
+                await stream.CopyToAsync(buffer, _cts.Token);
+                uploads.Add(new UploadedFile(file.Name, file.ContentType ?? "", buffer.ToArray()));
+            }
+            var saved = await Services.GetRequiredService<ChatAttachmentStore>().SaveAsync(Access.TeamId, _sessionId.Value, uploads, _cts.Token);
+            if (saved.Succeeded)
+            {
+                _attachments.AddRange(saved.Value!);
+            }
+            else
+            {
+                _attachError = saved.Error;
+            }
+        }
+        catch (IOException ex)
+        {
+            _attachError = $"The file could not be read: {ex.Message}";
+        }
+        finally
+        {
+            _uploading = false;
+            if (_upload is not null)
+            {
+                await _upload.ClearAsync(); // the picked files now live in the list above; the same file can be picked again
+            }
+        }
+    }
+
+    /// <summary>Takes a file off the next message (it stays unsent and is purged later, as on the chat API).</summary>
+    private void RemoveAttachment(AttachmentInfo attachment) => _attachments.Remove(attachment);
 
     private async Task RetryAsync()
     {
@@ -304,6 +377,8 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
         public string? Error { get; init; }
 
         public IReadOnlyList<NodeTrace>? Trace { get; init; }
+
+        public IReadOnlyList<string> Attachments { get; init; } = [];
 
         public bool ShowTrace { get; set; }
     }

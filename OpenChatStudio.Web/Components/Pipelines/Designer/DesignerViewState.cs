@@ -24,3 +24,13 @@ public sealed record DesignerViewState(IReadOnlyDictionary<string, IReadOnlyList
         _ => "#8d6e63",
     };
 }
+
+/// <summary>
+/// The holder the designer cascades to node widgets, fixed for the page's life. A cascaded record would make every page
+/// re-render (selection, typing in the inspector, the save chip) re-render all node widgets; with a fixed holder only the
+/// nodes the designer refreshes after validation re-render.
+/// </summary>
+public sealed class DesignerViewStateSource
+{
+    public DesignerViewState Current { get; set; } = DesignerViewState.Empty;
+}
