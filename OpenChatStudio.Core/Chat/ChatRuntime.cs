@@ -365,6 +365,7 @@ public sealed partial class ChatRuntime(
         ChatMessage human;
         ParticipantData? dataRow;
         Result<ChatbotSnapshot> snapshot;
+        IReadOnlyList<PipelineAttachment> attachments = [];
 
         // 1. Store the human message first: whatever happens next, it is not lost.
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
@@ -386,7 +387,7 @@ public sealed partial class ChatRuntime(
                 db.ChatMessages.Add(human);
                 if (inbound is not null)
                 {
-                    await AttachInboundAsync(db, human, inbound, ct);
+                    attachments = await AttachInboundAsync(db, human, inbound, ct);
                 }
                 session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
                 await db.SaveChangesAsync(ct);
@@ -410,7 +411,10 @@ public sealed partial class ChatRuntime(
         // 2. Run the pipeline.
         var participantData = dataRow is null ? new JsonObject() : protector.Unprotect(dataRow.ProtectedData);
         var sessionState = JsonNode.Parse(session.StateJson) as JsonObject ?? new JsonObject();
-        var state = new PipelineRunState(text, participantData, sessionState, new ParticipantDetails(participant.Identifier, participant.Platform, participant.Name));
+        var state = new PipelineRunState(text, participantData, sessionState, new ParticipantDetails(participant.Identifier, participant.Platform, participant.Name))
+        {
+            Attachments = attachments,
+        };
         var services = new PipelineServices(llm.ForTeam(teamId), new DbChatHistoryStore(dbFactory, teamId), email, templates, clock,
             new DbPipelineResources(dbFactory, teamId), new DbReminderStore(dbFactory, teamId, clock, scheduleSignal, protector));
         var executor = new PipelineExecutor(registry, services);
@@ -511,8 +515,10 @@ public sealed partial class ChatRuntime(
         }
     }
 
-    private static async Task AttachInboundAsync(AppDbContext db, ChatMessage human, InboundDetails inbound, CancellationToken ct)
+    /// <summary>Links the inbound files to the human message; returns them for the run state.</summary>
+    private static async Task<IReadOnlyList<PipelineAttachment>> AttachInboundAsync(AppDbContext db, ChatMessage human, InboundDetails inbound, CancellationToken ct)
     {
+        IReadOnlyList<PipelineAttachment> attachments = [];
         var metadata = new JsonObject { ["inbound_id"] = inbound.InboundId.ToString() };
         if (inbound.ContextJson is not null)
         {
@@ -527,8 +533,10 @@ public sealed partial class ChatRuntime(
                 file.MessageId = human.Id;
             }
             metadata["attachments"] = new JsonArray(files.Select(f => (JsonNode?)JsonValue.Create(f.Id)).ToArray());
+            attachments = files.Select(f => new PipelineAttachment(f.Id, f.Name, f.ContentType, f.Size, f.Content)).ToList();
         }
         human.MetadataJson = metadata.ToJsonString();
+        return attachments;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} started for chatbot {ChatbotId} on {Platform}")]

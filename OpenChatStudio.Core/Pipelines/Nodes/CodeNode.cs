@@ -18,7 +18,7 @@ namespace OpenChatStudio.Core.Pipelines.Nodes;
 /// </summary>
 [PipelineNode(TypeKey, Label = "Code", Category = "Logic",
     Description = "Runs JavaScript: define main(input, context) and return the output. Helpers such as get_participant_data_key, " +
-                  "set_session_state_key, add_message_tag, end_session, abort_with_message and set_route change state and control " +
+                  "set_session_state_key, read_attachment_text, add_message_tag, end_session, abort_with_message and set_route read and change state and control " +
                   "the run. Sandboxed: no files, network or .NET; at most 2 s and 32 MB per run.",
     Icon = "code", TimeoutSeconds = 10)]
 public sealed class CodeNode : PipelineNode<CodeNode.Params>

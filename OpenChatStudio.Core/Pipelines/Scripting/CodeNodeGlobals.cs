@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Jint;
 using Jint.Native;
 using Jint.Native.Object;
+using Jint.Runtime;
 using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
 using OpenChatStudio.Core.Pipelines.Execution;
@@ -127,6 +128,21 @@ internal sealed class CodeNodeGlobals
             var key = Key(args, "set_session_state_key");
             Context.State.SetSessionState(key, JsJson.FromJs(_engine, Arg(args, 1), "set_session_state_key(key, value): value"));
             return JsValue.Undefined;
+        });
+
+        Define(global, "read_attachment_text", 1, args =>
+        {
+            var arg = Arg(args, 0);
+            var id = arg is ObjectInstance attachment && !arg.IsArray() ? attachment.Get("id") : arg;
+            if (!id.IsNumber())
+            {
+                throw new PipelineNodeException("read_attachment_text(attachment): pass one of get_temp_state_key('attachments') or its id.");
+            }
+            var file = Context.State.FindAttachment((int)id.AsNumber())
+                ?? throw new PipelineNodeException($"read_attachment_text: this message has no attachment with id {TypeConverter.ToString(id)}.");
+            return file.IsText
+                ? JsString.Create(file.ReadText())
+                : throw new PipelineNodeException($"read_attachment_text: {file.Name} ({file.ContentType}) is not a text file.");
         });
 
         Define(global, "get_node_output", 1, args =>
