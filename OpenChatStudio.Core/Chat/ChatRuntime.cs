@@ -380,6 +380,7 @@ public sealed partial class ChatRuntime(
         TurnContext turn;
         ChatMessage human;
         Result<ChatbotSnapshot> snapshot;
+        IReadOnlyList<PipelineAttachment> attachments = [];
 
         // 1. Store the human message first: whatever happens next, it is not lost. (One query loads the session, its
         //    participant, the participant's data, the chatbot's stamp and the last sequence number.)
@@ -397,7 +398,7 @@ public sealed partial class ChatRuntime(
                 db.ChatMessages.Add(human);
                 if (inbound is not null)
                 {
-                    await AttachInboundAsync(db, human, inbound, ct);
+                    attachments = await AttachInboundAsync(db, human, inbound, ct);
                 }
                 db.ChatSessions.Attach(turn.Session);
                 turn.Session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
@@ -423,7 +424,7 @@ public sealed partial class ChatRuntime(
         var bot = snapshot.Value!;
 
         // 2. Run the pipeline.
-        var state = NewRunState(text, turn);
+        var state = NewRunState(text, turn, attachments);
         var executor = new PipelineExecutor(registry, NewServices(teamId));
         var context = new PipelineRunContext(teamId, session.ChatbotId, sessionId, session.ParticipantId);
         PipelineRunResult? result = null;
@@ -566,11 +567,11 @@ public sealed partial class ChatRuntime(
             row.Data, new ChatbotStamp(row.UpdatedAt.Value, row.Published), row.LastSequence ?? 0);
     }
 
-    private PipelineRunState NewRunState(string input, TurnContext turn)
+    private PipelineRunState NewRunState(string input, TurnContext turn, IReadOnlyList<PipelineAttachment>? attachments = null)
     {
         var participantData = turn.ProtectedData is null ? new JsonObject() : protector.Unprotect(turn.ProtectedData);
         var sessionState = turn.Session.StateJson is "{}" or "" ? new JsonObject() : JsonNode.Parse(turn.Session.StateJson) as JsonObject ?? new JsonObject();
-        return new PipelineRunState(input, participantData, sessionState, turn.Participant);
+        return new PipelineRunState(input, participantData, sessionState, turn.Participant) { Attachments = attachments ?? [] };
     }
 
     private PipelineServices NewServices(Guid teamId) =>
@@ -580,8 +581,11 @@ public sealed partial class ChatRuntime(
     /// <summary>Whether event triggers could fire for this version (lets the event engine skip the rest).</summary>
     private static bool HasTriggers(ChatbotSnapshot bot) => bot.TriggersJson is not ("[]" or "" or "null");
 
-    private static async Task AttachInboundAsync(AppDbContext db, ChatMessage human, InboundDetails inbound, CancellationToken ct)
+    /// <summary>Links the inbound files to the human message; returns them for the run state.</summary>
+    private static async Task<IReadOnlyList<PipelineAttachment>> AttachInboundAsync(AppDbContext db, ChatMessage human, InboundDetails inbound,
+        CancellationToken ct)
     {
+        IReadOnlyList<PipelineAttachment> attachments = [];
         var metadata = new JsonObject { ["inbound_id"] = inbound.InboundId.ToString() };
         if (inbound.ContextJson is not null)
         {
@@ -596,8 +600,10 @@ public sealed partial class ChatRuntime(
                 file.MessageId = human.Id;
             }
             metadata["attachments"] = new JsonArray(files.Select(f => (JsonNode?)JsonValue.Create(f.Id)).ToArray());
+            attachments = files.Select(f => new PipelineAttachment(f.Id, f.Name, f.ContentType, f.Size, f.Content)).ToList();
         }
         human.MetadataJson = metadata.ToJsonString();
+        return attachments;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} started for chatbot {ChatbotId} on {Platform}")]

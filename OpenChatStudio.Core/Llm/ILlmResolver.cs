@@ -10,7 +10,14 @@ public interface ILlmResolver
 }
 
 /// <summary>A ready-to-use chat service for one model, with what the model costs and can hold.</summary>
-public sealed record LlmBinding(IChatCompletionService Chat, LlmModelInfo Model, string ProviderName);
+public sealed record LlmBinding(IChatCompletionService Chat, LlmModelInfo Model, string ProviderName)
+{
+    /// <summary>
+    /// Whether images may be sent as image content. True for the hosted provider types whose chat APIs take images
+    /// (OpenAI, Azure OpenAI, Anthropic, Ollama); an OpenAI-compatible server or the offline model gets a text note instead.
+    /// </summary>
+    public bool SupportsImages { get; init; } = Chat is ResilientChatCompletionService { SupportsImages: true };
+}
 
 /// <summary>Catalogue entry: name, context window and price per million tokens (0 when unknown or free).</summary>
 public sealed record LlmModelInfo(string Name, int ContextWindow, decimal InputPerMillion = 0, decimal OutputPerMillion = 0)

@@ -16,6 +16,9 @@ internal sealed class ResilientChatCompletionService(
 {
     public IReadOnlyDictionary<string, object?> Attributes => inner.Attributes;
 
+    /// <summary>Provider types whose chat API accepts image content (see <see cref="LlmBinding.SupportsImages"/>).</summary>
+    public bool SupportsImages => providerType is LlmProviderType.OpenAI or LlmProviderType.AzureOpenAI or LlmProviderType.Anthropic or LlmProviderType.Ollama;
+
     public async Task<IReadOnlyList<ChatMessageContent>> GetChatMessageContentsAsync(
         ChatHistory chatHistory, PromptExecutionSettings? executionSettings = null, Kernel? kernel = null, CancellationToken cancellationToken = default)
     {

@@ -32,6 +32,14 @@ public sealed class PipelineRunState
 
     public string UserInput { get; }
 
+    /// <summary>Files the participant sent with this message (read-only; <c>temp_state.attachments</c>).</summary>
+    public IReadOnlyList<PipelineAttachment> Attachments { get; init; } = [];
+
+    /// <summary>The attachment with this id, if the message carries it.</summary>
+    public PipelineAttachment? FindAttachment(int id) => Attachments.FirstOrDefault(a => a.Id == id);
+
+    private JsonArray AttachmentsJson() => new(Attachments.Select(a => (JsonNode?)a.ToJson()).ToArray());
+
     public ParticipantDetails Participant { get; }
 
     /// <summary>Persisted per participant and chatbot after the run. Read through the helpers; mutate only under the lock.</summary>
@@ -200,6 +208,7 @@ public sealed class PipelineRunState
             {
                 "user_input" => JsonValue.Create(UserInput),
                 "outputs" => new JsonObject(_outputs.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)JsonValue.Create(o.Value)))),
+                "attachments" => AttachmentsJson(),
                 _ => _temp[key]?.DeepClone(),
             };
         }
@@ -217,7 +226,7 @@ public sealed class PipelineRunState
         }
     }
 
-    /// <summary>Temp state as templates and prompts see it: user keys plus user_input and outputs.</summary>
+    /// <summary>Temp state as templates and prompts see it: user keys plus user_input, outputs and attachments (when any).</summary>
     public JsonObject TempStateSnapshot()
     {
         lock (_sync)
@@ -225,6 +234,10 @@ public sealed class PipelineRunState
             var copy = (JsonObject)_temp.DeepClone();
             copy["user_input"] = UserInput;
             copy["outputs"] = new JsonObject(_outputs.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)JsonValue.Create(o.Value))));
+            if (Attachments.Count > 0)
+            {
+                copy["attachments"] = AttachmentsJson();
+            }
             return copy;
         }
     }

@@ -17,7 +17,10 @@ public enum HistoryMode
     Summarize,
 }
 
-/// <summary>Builds the chat history an LLM node sends: system prompt, remembered exchanges (compressed), the input.</summary>
+/// <summary>
+/// Builds the chat history an LLM node sends: system prompt, remembered exchanges (compressed), the input with the
+/// message's attachments (<see cref="AttachmentPrompt"/>).
+/// </summary>
 public static class HistoryLoader
 {
     /// <summary>Rough token estimate (4 characters a token) — good enough to keep prompts inside the window.</summary>
@@ -72,7 +75,7 @@ public static class HistoryLoader
             history.AddUserMessage(turn.Human);
             history.AddAssistantMessage(turn.Ai);
         }
-        history.AddUserMessage(context.Input);
+        AttachmentPrompt.AddUserMessage(history, context.Input, context.State.Attachments, binding.SupportsImages);
         return history;
     }
 

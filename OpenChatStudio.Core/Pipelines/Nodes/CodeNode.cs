@@ -13,11 +13,12 @@ namespace OpenChatStudio.Core.Pipelines.Nodes;
 /// <summary>
 /// OCS's Python node, in JavaScript: the script defines <c>main(input, context)</c> and what it returns is the output.
 /// Global helpers (OCS names) read and change participant data, session and temp state, tag, end the session, abort
-/// the run or pick one of the node's routes. Runs in a <see cref="JsSandbox"/>, one fresh engine per run.
+/// the run or pick one of the node's routes. Runs in strict mode on a pooled <see cref="JsSandbox"/> engine
+/// (<see cref="JsEnginePool"/>: frozen built-ins, globals reset after every run).
 /// </summary>
 [PipelineNode(TypeKey, Label = "Code", Category = "Logic",
     Description = "Runs JavaScript: define main(input, context) and return the output. Helpers such as get_participant_data_key, " +
-                  "set_session_state_key, add_message_tag, end_session, abort_with_message and set_route change state and control " +
+                  "set_session_state_key, read_attachment_text, add_message_tag, end_session, abort_with_message and set_route read and change state and control " +
                   "the run. Sandboxed: no files, network or .NET; at most 2 s and 32 MB per run.",
     Icon = "code", TimeoutSeconds = 10)]
 public sealed class CodeNode : PipelineNode<CodeNode.Params>
@@ -35,7 +36,10 @@ public sealed class CodeNode : PipelineNode<CodeNode.Params>
     private static readonly Prepared<Script> MainLookup = Engine.PrepareScript("typeof main === 'function' ? main : undefined");
 
     private readonly JsScriptCache _scripts = new();
-    private readonly JsSandbox _sandbox = new(JsSandboxLimits.Default);
+    private readonly JsEnginePool _engines = new(new JsSandbox(JsSandboxLimits.Default), JsEnginePool.DefaultCapacity);
+
+    /// <summary>Idle pooled engines (for tests).</summary>
+    internal int IdleEngines => _engines.IdleCount;
 
     public sealed class Params
     {
@@ -85,14 +89,18 @@ public sealed class CodeNode : PipelineNode<CodeNode.Params>
 
     private NodeResult Run(Prepared<Script> prepared, IReadOnlyList<string> routes, NodeContext context, CancellationToken ct)
     {
-        // Jint's time and memory limits restart with every call into the engine; this deadline and the allocation check
-        // below hold for the whole run (top-level code plus main).
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(_sandbox.Limits.Timeout);
+        var sandbox = _engines.Sandbox;
+        var lease = _engines.Rent();
+        var engine = lease.Engine;
+        var globals = lease.Globals;
+        // Jint's memory and statement limits restart with every call into the engine; the deadline (time and the
+        // caller's token) and the allocation check below hold for the whole run (top-level code plus main).
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        using var engine = _sandbox.CreateEngine(deadline.Token);
-        var globals = new CodeNodeGlobals(engine, context, routes);
+        var reusable = false;
+        lease.Deadline.Begin(sandbox.Limits.Timeout, ct);
+        globals.Attach(context, routes);
         string output;
+        int? selectedRoute;
         try
         {
             engine.Execute(prepared);
@@ -104,12 +112,17 @@ public sealed class CodeNode : PipelineNode<CodeNode.Params>
             var result = engine.Call(main, JsValue.Undefined, [JsString.Create(context.Input), globals.CreateContextArgument()]);
             if (result.IsPromise())
             {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                deadline.CancelAfter(sandbox.Limits.Timeout);
                 result = result.UnwrapIfPromise(deadline.Token);
             }
             output = JsJson.ToOutput(engine, result);
+            selectedRoute = globals.SelectedRoute;
+            reusable = true;
         }
         catch (AbortRequestedException abort)
         {
+            reusable = true;
             context.Note($"abort_with_message: {abort.Message}");
             return NodeResult.Abort(abort.Message);
         }
@@ -119,23 +132,31 @@ public sealed class CodeNode : PipelineNode<CodeNode.Params>
         }
         catch (Exception ex) when (ex is ExecutionCanceledException or OperationCanceledException)
         {
-            throw new PipelineNodeException(_sandbox.TimedOut(), ex);
+            throw new PipelineNodeException(sandbox.TimedOut(), ex);
         }
         catch (Exception ex)
         {
-            throw new PipelineNodeException(_sandbox.Describe(ex), ex);
+            // The script's own errors leave the engine sound; a limit that stopped it mid-statement may not.
+            reusable = ex is JavaScriptException or PipelineNodeException or PromiseRejectedException;
+            throw new PipelineNodeException(sandbox.Describe(ex), ex);
         }
-        if (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore > _sandbox.Limits.MemoryBytes)
+        finally
         {
-            throw new PipelineNodeException($"Code used more than {_sandbox.Limits.MemoryMegabytes} MB of memory.");
+            lease.Deadline.End();
+            globals.Detach();
+            _engines.Return(lease, reusable);
+        }
+        if (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore > sandbox.Limits.MemoryBytes)
+        {
+            throw new PipelineNodeException($"Code used more than {sandbox.Limits.MemoryMegabytes} MB of memory.");
         }
 
         if (routes.Count == 0)
         {
             return NodeResult.Continue(output);
         }
-        var index = globals.SelectedRoute ?? 0;
-        context.Note(globals.SelectedRoute is null ? $"No set_route call: took the first route, {routes[0]}." : $"Route: {routes[index]}");
+        var index = selectedRoute ?? 0;
+        context.Note(selectedRoute is null ? $"No set_route call: took the first route, {routes[0]}." : $"Route: {routes[index]}");
         return NodeResult.RouteTo($"output_{index}", output);
     }
 }

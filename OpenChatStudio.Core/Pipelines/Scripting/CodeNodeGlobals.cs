@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Jint;
 using Jint.Native;
 using Jint.Native.Object;
+using Jint.Runtime;
 using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
 using OpenChatStudio.Core.Pipelines.Execution;
@@ -22,59 +23,85 @@ internal sealed class CodeNodeGlobals
     private const int MaxConsoleLineLength = 2_000;
 
     private readonly Engine _engine;
-    private readonly NodeContext _context;
-    private readonly IReadOnlyList<string> _routes;
+    private NodeContext? _context;
+    private IReadOnlyList<string> _routes = [];
     private int _consoleLines;
 
-    public CodeNodeGlobals(Engine engine, NodeContext context, IReadOnlyList<string> routes)
+    /// <summary>Installs the helpers on <paramref name="engine"/> once; they act on whichever run is attached.</summary>
+    public CodeNodeGlobals(Engine engine)
     {
         _engine = engine;
-        _context = context;
-        _routes = routes;
         Install();
     }
 
     /// <summary>The route index the script chose with set_route, if it did.</summary>
     public int? SelectedRoute { get; private set; }
 
-    /// <summary>The second argument of main: facts about the run that are not state.</summary>
-    public JsValue CreateContextArgument() => JsJson.ToJs(_engine, new JsonObject
+    /// <summary>Points the helpers at one run's state; <see cref="Detach"/> when the run is over.</summary>
+    public void Attach(NodeContext context, IReadOnlyList<string> routes)
     {
-        ["node_name"] = _context.Node.Name,
-        ["user_input"] = _context.State.UserInput,
-        ["node_inputs"] = new JsonArray(_context.Inputs.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()),
-        ["participant_details"] = new JsonObject
+        _context = context;
+        _routes = routes;
+        _consoleLines = 0;
+        SelectedRoute = null;
+    }
+
+    /// <summary>Forgets the run, so a pooled engine holds no reference to a finished run's state.</summary>
+    public void Detach()
+    {
+        _context = null;
+        _routes = [];
+    }
+
+    private NodeContext Context => _context ?? throw new PipelineNodeException("Helpers are only available while the code runs.");
+
+    /// <summary>The second argument of main: facts about the run that are not state.</summary>
+    public JsValue CreateContextArgument()
+    {
+        var context = Context;
+        var participant = context.State.Participant;
+        var details = new JsObject(_engine);
+        details.FastSetDataProperty("identifier", JsText(participant.Identifier));
+        details.FastSetDataProperty("platform", JsText(participant.Platform));
+        details.FastSetDataProperty("name", JsText(participant.Name));
+        var inputs = new JsValue[context.Inputs.Count];
+        for (var i = 0; i < inputs.Length; i++)
         {
-            ["identifier"] = _context.State.Participant.Identifier,
-            ["platform"] = _context.State.Participant.Platform,
-            ["name"] = _context.State.Participant.Name,
-        },
-    });
+            inputs[i] = JsText(context.Inputs[i]);
+        }
+        var argument = new JsObject(_engine);
+        argument.FastSetDataProperty("node_name", JsText(context.Node.Name));
+        argument.FastSetDataProperty("user_input", JsText(context.State.UserInput));
+        argument.FastSetDataProperty("node_inputs", new JsArray(_engine, inputs));
+        argument.FastSetDataProperty("participant_details", details);
+        return argument;
+    }
+
+    private static JsValue JsText(string? value) => value is null ? JsValue.Null : JsString.Create(value);
 
     private void Install()
     {
-        var state = _context.State;
         var global = _engine.Global;
 
-        Define(global, "get_participant_data", 0, _ => JsJson.ToJs(_engine, state.ParticipantDataSnapshot()));
+        Define(global, "get_participant_data", 0, _ => JsJson.ToJs(_engine, Context.State.ParticipantDataSnapshot()));
         Define(global, "set_participant_data", 1, args =>
         {
             var data = JsJson.FromJs(_engine, Arg(args, 0), "set_participant_data(data): data") as JsonObject
                 ?? throw new PipelineNodeException("set_participant_data(data): data must be an object, e.g. { name: 'Ada' }.");
-            state.MergeParticipantData(data);
+            Context.State.MergeParticipantData(data);
             return JsValue.Undefined;
         });
-        Define(global, "get_participant_data_key", 1, args => JsJson.ToJs(_engine, state.GetParticipantData(Key(args, "get_participant_data_key"))));
+        Define(global, "get_participant_data_key", 1, args => JsJson.ToJs(_engine, Context.State.GetParticipantData(Key(args, "get_participant_data_key"))));
         Define(global, "set_participant_data_key", 2, args =>
         {
             var key = Key(args, "set_participant_data_key");
-            state.SetParticipantData(key, JsJson.FromJs(_engine, Arg(args, 1), "set_participant_data_key(key, value): value"));
+            Context.State.SetParticipantData(key, JsJson.FromJs(_engine, Arg(args, 1), "set_participant_data_key(key, value): value"));
             return JsValue.Undefined;
         });
         Define(global, "append_to_participant_data_key", 2, args =>
         {
             var key = Key(args, "append_to_participant_data_key");
-            state.AppendParticipantData(key, JsJson.FromJs(_engine, Arg(args, 1), "append_to_participant_data_key(key, value): value"));
+            Context.State.AppendParticipantData(key, JsJson.FromJs(_engine, Arg(args, 1), "append_to_participant_data_key(key, value): value"));
             return JsValue.Undefined;
         });
         Define(global, "increment_participant_data_key", 2, args =>
@@ -85,39 +112,54 @@ internal sealed class CodeNodeGlobals
             {
                 throw new PipelineNodeException("increment_participant_data_key(key, by): by must be a number.");
             }
-            return JsNumber.Create(state.IncrementParticipantData(key, by));
+            return JsNumber.Create(Context.State.IncrementParticipantData(key, by));
         });
 
-        Define(global, "get_temp_state_key", 1, args => JsJson.ToJs(_engine, state.GetTempState(Key(args, "get_temp_state_key"))));
+        Define(global, "get_temp_state_key", 1, args => JsJson.ToJs(_engine, Context.State.GetTempState(Key(args, "get_temp_state_key"))));
         Define(global, "set_temp_state_key", 2, args =>
         {
             var key = Key(args, "set_temp_state_key");
-            state.SetTempState(key, JsJson.FromJs(_engine, Arg(args, 1), "set_temp_state_key(key, value): value"));
+            Context.State.SetTempState(key, JsJson.FromJs(_engine, Arg(args, 1), "set_temp_state_key(key, value): value"));
             return JsValue.Undefined;
         });
-        Define(global, "get_session_state_key", 1, args => JsJson.ToJs(_engine, state.GetSessionState(Key(args, "get_session_state_key"))));
+        Define(global, "get_session_state_key", 1, args => JsJson.ToJs(_engine, Context.State.GetSessionState(Key(args, "get_session_state_key"))));
         Define(global, "set_session_state_key", 2, args =>
         {
             var key = Key(args, "set_session_state_key");
-            state.SetSessionState(key, JsJson.FromJs(_engine, Arg(args, 1), "set_session_state_key(key, value): value"));
+            Context.State.SetSessionState(key, JsJson.FromJs(_engine, Arg(args, 1), "set_session_state_key(key, value): value"));
             return JsValue.Undefined;
         });
 
+        Define(global, "read_attachment_text", 1, args =>
+        {
+            var arg = Arg(args, 0);
+            var id = arg is ObjectInstance attachment && !arg.IsArray() ? attachment.Get("id") : arg;
+            if (!id.IsNumber())
+            {
+                throw new PipelineNodeException("read_attachment_text(attachment): pass one of get_temp_state_key('attachments') or its id.");
+            }
+            var file = Context.State.FindAttachment((int)id.AsNumber())
+                ?? throw new PipelineNodeException($"read_attachment_text: this message has no attachment with id {TypeConverter.ToString(id)}.");
+            return file.IsText
+                ? JsString.Create(file.ReadText())
+                : throw new PipelineNodeException($"read_attachment_text: {file.Name} ({file.ContentType}) is not a text file.");
+        });
+
         Define(global, "get_node_output", 1, args =>
-            state.GetOutput(Text(args, 0, "get_node_output(node_name): node_name")) is { } output ? JsString.Create(output) : JsValue.Null);
+            Context.State.GetOutput(Text(args, 0, "get_node_output(node_name): node_name")) is { } output ? JsString.Create(output) : JsValue.Null);
         Define(global, "add_message_tag", 1, args =>
         {
-            state.AddMessageTag(Text(args, 0, "add_message_tag(tag): tag"));
+            Context.State.AddMessageTag(Text(args, 0, "add_message_tag(tag): tag"));
             return JsValue.Undefined;
         });
         Define(global, "add_session_tag", 1, args =>
         {
-            state.AddSessionTag(Text(args, 0, "add_session_tag(tag): tag"));
+            Context.State.AddSessionTag(Text(args, 0, "add_session_tag(tag): tag"));
             return JsValue.Undefined;
         });
         Define(global, "end_session", 0, _ =>
         {
-            state.RequestEndSession();
+            Context.State.RequestEndSession();
             return JsValue.Undefined;
         });
         Define(global, "abort_with_message", 2, args =>
@@ -125,7 +167,7 @@ internal sealed class CodeNodeGlobals
             var message = Text(args, 0, "abort_with_message(message): message");
             if (!Arg(args, 1).IsUndefined() && !Arg(args, 1).IsNull())
             {
-                state.AddMessageTag(Text(args, 1, "abort_with_message(message, tag_name): tag_name"), AbortTagCategory);
+                Context.State.AddMessageTag(Text(args, 1, "abort_with_message(message, tag_name): tag_name"), AbortTagCategory);
             }
             throw new AbortRequestedException(message);
         });
@@ -162,11 +204,11 @@ internal sealed class CodeNodeGlobals
         var count = Interlocked.Increment(ref _consoleLines);
         if (count <= MaxConsoleLines)
         {
-            _context.Note(line.Length > MaxConsoleLineLength ? line[..MaxConsoleLineLength] + "…" : line);
+            Context.Note(line.Length > MaxConsoleLineLength ? line[..MaxConsoleLineLength] + "…" : line);
         }
         else if (count == MaxConsoleLines + 1)
         {
-            _context.Note($"(console output after {MaxConsoleLines} lines was dropped)");
+            Context.Note($"(console output after {MaxConsoleLines} lines was dropped)");
         }
         return JsValue.Undefined;
     }

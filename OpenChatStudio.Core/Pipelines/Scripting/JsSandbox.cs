@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Jint;
+using Jint.Constraints;
 using Jint.Native;
 using Jint.Native.Function;
 using Jint.Native.Object;
@@ -15,7 +16,9 @@ namespace OpenChatStudio.Core.Pipelines.Scripting;
 /// Creates locked-down Jint engines for user code and turns Jint's failures into messages a pipeline author can act
 /// on. An engine has no CLR access (interop off, no <c>importNamespace</c>), no <c>require</c>, modules, files, network
 /// or timers, no <c>eval</c>/<c>new Function</c>, and runs under time, memory, recursion, statement and array-size
-/// limits. Engines are not thread-safe: create one per run.
+/// limits. Every built-in object is frozen once the engine is set up (<see cref="JsIntrinsics"/>), so a pooled engine
+/// can serve many runs: global bindings are reset between runs by <see cref="JsEnginePool"/>. Engines are not
+/// thread-safe: one run at a time.
 /// </summary>
 internal sealed class JsSandbox(JsSandboxLimits limits)
 {
@@ -33,16 +36,19 @@ internal sealed class JsSandbox(JsSandboxLimits limits)
 
     public JsSandboxLimits Limits => limits;
 
-    /// <summary>A fresh engine; <paramref name="ct"/> stops the script at its next statement.</summary>
-    public Engine CreateEngine(CancellationToken ct)
+    /// <summary>
+    /// A fresh engine with no deadline armed: the caller brackets each run with <paramref name="deadline"/>'s
+    /// <c>Begin</c>/<c>End</c>, so one budget and one cancellation token cover the whole run however many times it enters
+    /// the engine. <paramref name="configure"/> installs host globals before the built-ins are frozen.
+    /// </summary>
+    public Engine CreateEngine(OperationDeadlineConstraint deadline, Action<Engine>? configure = null)
     {
         var engine = new Engine(options =>
         {
             options.LimitMemory(limits.MemoryBytes)
-                .TimeoutInterval(limits.Timeout)
                 .LimitRecursion(limits.MaxRecursion)
                 .MaxStatements(limits.MaxStatements)
-                .CancellationToken(ct);
+                .Constraint(deadline);
             options.Constraints.MaxArraySize = limits.MaxArrayLength;
             options.Constraints.RegexTimeout = limits.Timeout;
             options.Interop.Enabled = false;
@@ -55,6 +61,8 @@ internal sealed class JsSandbox(JsSandboxLimits limits)
             engine.Global.Delete(name);
         }
         GuardStringBuilders(engine);
+        configure?.Invoke(engine);
+        engine.Execute(JsIntrinsics.Harden);
         return engine;
     }
 

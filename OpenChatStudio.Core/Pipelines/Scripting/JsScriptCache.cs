@@ -7,11 +7,13 @@ namespace OpenChatStudio.Core.Pipelines.Scripting;
 
 /// <summary>
 /// Parses user JavaScript once per distinct source and keeps the result, so saving validates it and every later run
-/// reuses the parsed tree. A <see cref="Prepared{Script}"/> is immutable and may be shared by engines on any thread.
+/// reuses the parsed tree. Scripts run in strict mode. A <see cref="Prepared{Script}"/> is immutable and may be shared by engines on any thread.
 /// </summary>
 internal sealed class JsScriptCache
 {
     private const int MaxEntries = 512;
+
+    private const string StrictPrefix = "'use strict'; ";
 
     private readonly ConcurrentDictionary<string, JsScript> _scripts = new(StringComparer.Ordinal);
 
@@ -33,7 +35,9 @@ internal sealed class JsScriptCache
     {
         try
         {
-            var prepared = Engine.PrepareScript(code, source: "code");
+            // Strict mode, on the first line so line numbers stay the user's: writes to frozen built-ins and undeclared
+            // variables fail loudly instead of silently doing nothing.
+            var prepared = Engine.PrepareScript(StrictPrefix + code, source: "code");
             return new JsScript(prepared, null, DefinesFunction(prepared.Program!, "main"));
         }
         catch (ScriptPreparationException ex) when (ex.InnerException is ParseErrorException parse)

@@ -129,6 +129,42 @@ public class EndToEndPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Runtime_MessageWithAttachments_ReachesCodeAndTheModel()
+    {
+        var provider = (await _host.Get<ProviderService>().CreateAsync(_admin,
+            new ProviderInput("OpenAI", LlmProviderType.OpenAI, _openAi.BaseUri.ToString(), "sk-test-123456"), default)).Value!;
+        var graph = PipelineGraphBuilder.WithStartAndEnd()
+            .Node("code", "CodeNode", new { code = "function main(input) { const files = get_temp_state_key('attachments'); return input + ' [' + files.map(f => f.name + ':' + f.size).join(',') + '] ' + read_attachment_text(files[0]); }" })
+            .Node("llm", "LLMResponseWithPrompt", new { llm_provider_id = provider.Id, llm_model = "gpt-4o-mini", history_type = "none" })
+            .Connect("start -> code", "code -> llm", "llm -> end").Build();
+        Guid chatbotId;
+        await using (var db = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_admin.TeamId, default))
+        {
+            var bot = new Chatbot(_admin.TeamId, "Files", graph);
+            db.Chatbots.Add(bot);
+            await db.SaveChangesAsync();
+            chatbotId = bot.Id;
+        }
+        var runtime = _host.Get<ChatRuntime>();
+        var participant = await runtime.GetOrCreateParticipantAsync(_admin.TeamId, "api", "files@example.test", null, null, default);
+        var session = await runtime.StartSessionAsync(_admin.TeamId, chatbotId, participant.Id, "api", null, default);
+        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 7];
+        var saved = (await _host.Get<ChatAttachmentStore>().SaveAsync(_admin.TeamId, session.SessionId,
+            [new UploadedFile("notes.txt", "text/plain", System.Text.Encoding.UTF8.GetBytes("Meeting at 10am")), new UploadedFile("photo.png", "image/png", png)], default)).Value!;
+        _openAi.Enqueue(FakeReply.Say("You have a meeting at 10am."));
+
+        var turn = await runtime.SendAsync(_admin.TeamId, session.SessionId, "What is in my files?", null, default,
+            new InboundDetails(Guid.NewGuid(), saved.Select(f => f.Id).ToList(), null));
+
+        Assert.True(turn.Succeeded, turn.Error);
+        Assert.Equal("You have a meeting at 10am.", turn.Reply!.Content);
+        var codeOutput = "What is in my files? [notes.txt:15,photo.png:9] Meeting at 10am";
+        var content = Assert.Single(_openAi.Requests).Body["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "user")!["content"]!.AsArray();
+        Assert.StartsWith(codeOutput + "\n\n--- Attached file: notes.txt (text/plain) ---\nMeeting at 10am\n--- End of notes.txt ---", content[0]!["text"]!.GetValue<string>());
+        Assert.Equal("data:image/png;base64," + Convert.ToBase64String(png), content[1]!["image_url"]!["url"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Runtime_ProviderRateLimitsForever_TracesClearError_KeepsMessage_RetryWorksLater()
     {
         var provider = (await _host.Get<ProviderService>().CreateAsync(_admin,

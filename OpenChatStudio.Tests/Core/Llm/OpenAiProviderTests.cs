@@ -3,6 +3,7 @@ using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using OpenChatStudio.Core.Llm;
 using OpenChatStudio.Tests.TestSupport.Fakes;
+using OpenChatStudio.Tests.TestSupport.Pipelines;
 
 namespace OpenChatStudio.Tests.Core.Llm;
 
@@ -287,6 +288,46 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
         Assert.Equal("/openai/deployments/my-gpt4o/chat/completions", request.Path);
         Assert.Contains("api-version=2024-10-21", request.Query);
         Assert.Equal("azure-key", request.Header("api-key"));
+    }
+
+    [Fact]
+    public async Task Azure_ToolCall_LlmNodeCompletesTheToolLoop_OnTheDeploymentPath()
+    {
+        var settings = new LlmProviderSettings(LlmProviderType.AzureOpenAI, _server.Root + "/", "azure-key")
+        {
+            ApiVersion = "2024-10-21",
+            Deployment = "my-gpt4o",
+        };
+        // A generous call timeout: the first Azure call JIT-compiles the SDK, which can be slow on a busy machine.
+        using var factory = LlmTestKit.Factory(timeoutSeconds: 30);
+        var binding = new LlmBinding(factory.Create(settings, "gpt-4o"), new LlmModelInfo("gpt-4o", 128_000), "Azure");
+        var engine = new EngineHarness(new ScriptedLlmResolver(binding));
+        var graph = PipelineGraphBuilder.WithStartAndEnd()
+            .Node("llm", "LLMResponseWithPrompt", new { llm_provider_id = Guid.NewGuid(), llm_model = "gpt-4o", history_type = "none", tools = new[] { "update-user-data" } })
+            .Connect("start -> llm", "llm -> end").Build();
+        _server.Enqueue(FakeReply.CallTool("""{"key": "drink", "value": "tea"}""", "ocs-update_user_data"), FakeReply.Say("Noted: you like tea."));
+        var tokens = new List<string>();
+
+        var result = await engine.RunAsync(graph, "I like tea", onToken: t => { tokens.Add(t); return ValueTask.CompletedTask; });
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("Noted: you like tea.", result.Reply);
+        Assert.Equal("tea", result.State.GetParticipantData("drink")!.GetValue<string>());
+        Assert.Equal(result.Reply, string.Concat(tokens));
+        Assert.Equal(2, _server.Requests.Count);
+        Assert.All(_server.Requests, r =>
+        {
+            Assert.Equal("/openai/deployments/my-gpt4o/chat/completions", r.Path);
+            Assert.Contains("api-version=2024-10-21", r.Query);
+            Assert.Equal("azure-key", r.Header("api-key"));
+            Assert.True(r.Body["stream"]?.GetValue<bool>());
+        });
+        Assert.Contains("ocs-update_user_data", _server.Requests[0].Body["tools"]!.ToJsonString());
+        var sent = _server.Requests[1].Body["messages"]!.AsArray();
+        Assert.Equal("tool", sent[^1]!["role"]!.GetValue<string>());
+        var callId = sent[^2]!["tool_calls"]![0]!["id"]!.GetValue<string>();
+        Assert.Equal(callId, sent[^1]!["tool_call_id"]!.GetValue<string>());
+        Assert.Equal("ocs-update_user_data", sent[^2]!["tool_calls"]![0]!["function"]!["name"]!.GetValue<string>());
     }
 
     [Fact]
