@@ -10,7 +10,9 @@
 #   (a) openai   OpenAI-compatible endpoint, conversations of 5 turns with growing history; concurrency 1/16/64 at 0 ms,
 #                64 and 1000 at 200 ms
 #   (b) widget   /api/chat/start/ -> message/ -> task poll until complete (only when the app has the widget API)
-#   (e) cold     process launch to the first answered chat
+#   (c) sse      widget start -> message -> /stream/ (SSE): time to first token, 200 ms LLM, c64
+#   (d) idle     --pages visitors load the hosted page, start a session and stay idle: RSS per idle page
+#   (e) cold     process launch (ReadyToRun build) to the first answered chat
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,7 +29,7 @@ while (($#)); do
   esac
   shift
 done
-if ((QUICK)); then WARMUP=2; DURATION=5; else WARMUP=5; DURATION=15; fi
+if ((QUICK)); then WARMUP=2; DURATION=5; PAGES=300; else WARMUP=5; DURATION=15; PAGES=1000; fi
 
 OUT=$ROOT/bench/out
 TMP=$(mktemp -d /tmp/ocs-bench.XXXXXX); chmod 755 "$TMP"
@@ -53,7 +55,8 @@ cleanup() {
 trap cleanup EXIT
 
 log "Building Release (app and load tools)"
-dotnet publish OpenChatStudio.Web -c Release -o "$OUT/app" -v q --nologo >/dev/null
+# ReadyToRun: precompiled code, so the first request does not wait for the JIT (cold start, scenario e).
+dotnet publish OpenChatStudio.Web -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$OUT/app" -v q --nologo >/dev/null
 dotnet publish bench/OpenChatStudio.Load -c Release -o "$OUT/load" -v q --nologo >/dev/null
 LOAD=(dotnet "$OUT/load/OpenChatStudio.Load.dll")
 
@@ -123,6 +126,10 @@ for DB in $DBS; do
   if curl -fs -o /dev/null -X OPTIONS "http://127.0.0.1:$APP_PORT/api/chat/start/" -H 'Origin: http://127.0.0.1' \
        -H 'Access-Control-Request-Method: POST'; then
     step widget "200ms" 64 --origin "http://127.0.0.1"
+    step sse "200ms" 64 --origin "http://127.0.0.1"
+    log "$DB: idle public pages"
+    "${LOAD[@]}" idle-pages --base "http://127.0.0.1:$APP_PORT" --chatbot "$CHATBOT" --pid "$APP_PID" --pages "$PAGES" \
+      --origin "http://127.0.0.1" | sed "s/}\$/,\"db\":\"$DB\"}/" | tee -a "$RESULTS" >&2
   fi
   stop_app
   if [[ $DB == postgres ]]; then as_pg "$PGBIN/pg_ctl" -D "$TMP/pg" -m fast -w stop >/dev/null; PG_STARTED=0; fi
