@@ -42,7 +42,7 @@ for r in rows:
         lines.append(f"- Idle public pages ({r['db']}): {r['pages']} visitors loaded the hosted page, started a session and stayed idle "
                      f"({r['errors']} errors): RSS {r['rss_before_mb']} → {r['rss_after_mb']} MB, **{r['kb_per_page']} KB per idle page** "
                      f"(target ≤ 250 KB per idle circuit: {verdict(r['kb_per_page'] <= 250)}; the page is statically rendered, no circuit).")
-errors = [r for r in rows if r.get("errors")]
+errors = [r for r in rows if r.get("errors") and r["scenario"] != "idle-pages"]
 for r in errors:
     lines.append(f"- {r['db']} {r['scenario']} {r['label']} c{r['concurrency']}: {r['errors']} errors, first: `{r.get('first_error')}`")
 lines.append("")

@@ -69,6 +69,8 @@ app_env() {
   local db=$1
   export ASPNETCORE_ENVIRONMENT=Production Serilog__MinimumLevel__Default=Warning
   export Serilog__MinimumLevel__Override__Microsoft=Warning Serilog__MinimumLevel__Override__System=Warning
+  # Every simulated visitor comes from 127.0.0.1: the per-IP limits of the widget API would measure the limiter, not the app.
+  export ChatApi__RateLimitEnabled=false
   if [[ $db == postgres ]]; then
     export Database__Provider=Postgres ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=app;Database=ocs_bench;Maximum Pool Size=200"
   else
