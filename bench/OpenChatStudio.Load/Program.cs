@@ -141,27 +141,15 @@ public static class Scenarios
         {
             try
             {
-                var participant = $"load-{Interlocked.Increment(ref worker)}-{Guid.NewGuid():N}";
-                using var start = await client.PostAsync("api/chat/start/", Json($$"""{"chatbot_id":"{{chatbot}}","participant_remote_id":"{{participant}}"}"""), ct);
-                var startText = await start.Content.ReadAsStringAsync(ct);
-                if (!start.IsSuccessStatusCode)
-                {
-                    result?.Error($"start {(int)start.StatusCode}: {startText[..Math.Min(200, startText.Length)]}");
-                    await Task.Delay(100, ct);
-                    return;
-                }
-                var session = JsonNode.Parse(startText)!["session_id"]!.GetValue<string>();
-                for (var turn = 1; turn <= turns && !ct.IsCancellationRequested; turn++)
+                var session = await StartWidgetSessionAsync(client, chatbot, $"load-{Interlocked.Increment(ref worker)}-{Guid.NewGuid():N}", result, ct);
+                for (var turn = 1; session is not null && turn <= turns && !ct.IsCancellationRequested; turn++)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    using var sent = await client.PostAsync($"api/chat/{session}/message/", Json($$"""{"message":"Question {{turn}}"}"""), ct);
-                    var sentText = await sent.Content.ReadAsStringAsync(ct);
-                    if (!sent.IsSuccessStatusCode)
+                    var task = await SendWidgetMessageAsync(client, session, $"Question {turn}", result, ct);
+                    if (task is null)
                     {
-                        result?.Error($"message {(int)sent.StatusCode}: {sentText[..Math.Min(200, sentText.Length)]}");
                         return;
                     }
-                    var task = JsonNode.Parse(sentText)!["task_id"]!.GetValue<string>();
                     while (!ct.IsCancellationRequested)
                     {
                         using var poll = await client.GetAsync($"api/chat/{session}/{task}/poll/", ct);
@@ -218,27 +206,15 @@ public static class Scenarios
         {
             try
             {
-                var participant = $"sse-{Interlocked.Increment(ref worker)}-{Guid.NewGuid():N}";
-                using var start = await client.PostAsync("api/chat/start/", Json($$"""{"chatbot_id":"{{chatbot}}","participant_remote_id":"{{participant}}"}"""), ct);
-                var startText = await start.Content.ReadAsStringAsync(ct);
-                if (!start.IsSuccessStatusCode)
-                {
-                    result?.Error($"start {(int)start.StatusCode}: {startText[..Math.Min(200, startText.Length)]}");
-                    await Task.Delay(100, ct);
-                    return;
-                }
-                var session = JsonNode.Parse(startText)!["session_id"]!.GetValue<string>();
-                for (var turn = 1; turn <= turns && !ct.IsCancellationRequested; turn++)
+                var session = await StartWidgetSessionAsync(client, chatbot, $"sse-{Interlocked.Increment(ref worker)}-{Guid.NewGuid():N}", result, ct);
+                for (var turn = 1; session is not null && turn <= turns && !ct.IsCancellationRequested; turn++)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    using var sent = await client.PostAsync($"api/chat/{session}/message/", Json($$"""{"message":"Question {{turn}}"}"""), ct);
-                    var sentText = await sent.Content.ReadAsStringAsync(ct);
-                    if (!sent.IsSuccessStatusCode)
+                    var task = await SendWidgetMessageAsync(client, session, $"Question {turn}", result, ct);
+                    if (task is null)
                     {
-                        result?.Error($"message {(int)sent.StatusCode}: {sentText[..Math.Min(200, sentText.Length)]}");
                         return;
                     }
-                    var task = JsonNode.Parse(sentText)!["task_id"]!.GetValue<string>();
                     using var stream = await client.GetAsync($"api/chat/{session}/{task}/stream/", HttpCompletionOption.ResponseHeadersRead, ct);
                     if (!stream.IsSuccessStatusCode)
                     {
@@ -390,6 +366,34 @@ public static class Scenarios
         }
         Console.Error.WriteLine("the app did not answer in time");
         return 1;
+    }
+
+    /// <summary>Starts a widget session; <c>null</c> (error recorded) when the app refuses.</summary>
+    private static async Task<string?> StartWidgetSessionAsync(HttpClient client, string chatbot, string participant, StepResult? result,
+        CancellationToken ct)
+    {
+        using var start = await client.PostAsync("api/chat/start/", Json($$"""{"chatbot_id":"{{chatbot}}","participant_remote_id":"{{participant}}"}"""), ct);
+        var startText = await start.Content.ReadAsStringAsync(ct);
+        if (!start.IsSuccessStatusCode)
+        {
+            result?.Error($"start {(int)start.StatusCode}: {startText[..Math.Min(200, startText.Length)]}");
+            await Task.Delay(100, ct);
+            return null;
+        }
+        return JsonNode.Parse(startText)!["session_id"]!.GetValue<string>();
+    }
+
+    /// <summary>Sends a widget message; returns its task id, or <c>null</c> (error recorded).</summary>
+    private static async Task<string?> SendWidgetMessageAsync(HttpClient client, string session, string text, StepResult? result, CancellationToken ct)
+    {
+        using var sent = await client.PostAsync($"api/chat/{session}/message/", Json(new JsonObject { ["message"] = text }.ToJsonString()), ct);
+        var sentText = await sent.Content.ReadAsStringAsync(ct);
+        if (!sent.IsSuccessStatusCode)
+        {
+            result?.Error($"message {(int)sent.StatusCode}: {sentText[..Math.Min(200, sentText.Length)]}");
+            return null;
+        }
+        return JsonNode.Parse(sentText)!["task_id"]!.GetValue<string>();
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
