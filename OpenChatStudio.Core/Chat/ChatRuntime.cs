@@ -495,22 +495,21 @@ public sealed partial class ChatRuntime(
                 row.ProtectedData = protector.Protect(result.State.ParticipantDataSnapshot());
                 row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
             }
-            var tracked = session;
-            db.ChatSessions.Attach(tracked);
+            db.ChatSessions.Attach(session);
             if (result.State.SessionStateChanged)
             {
-                tracked.StateJson = result.State.SessionStateSnapshot().ToJsonString();
+                session.StateJson = result.State.SessionStateSnapshot().ToJsonString();
             }
             if (result.State.SessionTags.Count > 0)
             {
-                var existing = JsonSerializer.Deserialize<List<string>>(tracked.TagsJson) ?? [];
-                tracked.TagsJson = JsonSerializer.Serialize(existing.Union(result.State.SessionTags).ToList());
+                var existing = JsonSerializer.Deserialize<List<string>>(session.TagsJson) ?? [];
+                session.TagsJson = JsonSerializer.Serialize(existing.Union(result.State.SessionTags).ToList());
             }
-            tracked.LastActivityAt = clock.GetUtcNow().UtcDateTime;
+            session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
             var ended = result.State.HasIntent(PipelineRunState.EndSessionIntent);
             if (ended)
             {
-                tracked.End("bot", clock.GetUtcNow().UtcDateTime);
+                session.End("bot", clock.GetUtcNow().UtcDateTime);
             }
             await db.SaveChangesAsync(ct);
             await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
@@ -518,7 +517,7 @@ public sealed partial class ChatRuntime(
             if (ended)
             {
                 await PublishAsync(new ChatEvent(ChatEventKind.SessionEnded, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
-                    tracked.EndedAt!.Value, EndReason: "bot", HasTriggers: hasTriggers), ct);
+                    session.EndedAt!.Value, EndReason: "bot", HasTriggers: hasTriggers), ct);
             }
             return new ChatTurn(sessionId, human.Id,
                 new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, result.State.MessageTags.Select(t => t.Tag).ToList()),
