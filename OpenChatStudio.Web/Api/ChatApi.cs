@@ -473,6 +473,9 @@ public static class ChatApi
 
     public const int DefaultPollLimit = 50;
 
+    /// <summary>Sent by the official widget on every request.</summary>
+    public const string WidgetVersionHeader = "x-ocs-widget-version";
+
     public const int MaxPollLimit = 100;
 
     public static async Task<IResult> PollMessages(string session_id, HttpContext http, ChatSessionAccess access,
@@ -503,7 +506,13 @@ public static class ChatApi
         await using var db = await dbFactory.CreateForTeamAsync(caller.TeamId, ct);
         var sessionId = caller.Session.Id;
         // Turns still being processed are not shown yet: their human message appears with the reply (contract §7.1).
-        var inFlightSince = await db.InboundMessages.Where(m => m.SessionId == sessionId && m.Status == InboundStatus.Pending)
+        // The widget polls without since only while its local history is empty, i.e. right after it started the session,
+        // concurrently with its first message. Everything its messages produce reaches it through the task poll, so such
+        // a poll shows only what came before the first message: one answered after that turn finished (a slow request)
+        // would otherwise show the turn twice.
+        var widgetFirstPoll = after is null && http.Request.Headers.ContainsKey(WidgetVersionHeader);
+        var inFlightSince = await db.InboundMessages
+            .Where(m => m.SessionId == sessionId && (widgetFirstPoll || m.Status == InboundStatus.Pending))
             .MinAsync(m => (DateTime?)m.AcceptedAt, ct);
         var query = db.ChatMessages.AsNoTracking().Where(m => m.SessionId == sessionId && !m.Hidden);
         if (after is { } a)
@@ -710,7 +719,7 @@ public static class ChatApi
 
     internal static async Task RecordWidgetVersionAsync(HttpContext http, ChannelService channels, Guid teamId, Guid channelId, CancellationToken ct)
     {
-        var version = http.Request.Headers["x-ocs-widget-version"].ToString();
+        var version = http.Request.Headers[WidgetVersionHeader].ToString();
         if (version.Length > 0)
         {
             await channels.RecordWidgetVersionAsync(teamId, channelId, version, ct);

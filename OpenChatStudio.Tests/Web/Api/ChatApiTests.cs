@@ -36,6 +36,14 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
 
     private static HttpRequestMessage Get(string url, string? key = null, string? origin = null) => Json(HttpMethod.Get, url, null, key, origin);
 
+    /// <summary>A GET from an API client (not the widget): a poll without since returns the whole conversation.</summary>
+    private static HttpRequestMessage ApiGet(string url)
+    {
+        var request = Get(url);
+        request.Headers.Remove(ChatApi.WidgetVersionHeader);
+        return request;
+    }
+
     // ---- start/ ------------------------------------------------------------------------------------------------
 
     [Fact]
@@ -208,7 +216,7 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
         var createdAt = reply.GetProperty("created_at").GetString()!;
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", createdAt);
 
-        var all = await BodyAsync(await Client.SendAsync(Get($"/api/chat/{session}/poll/")), 200);
+        var all = await BodyAsync(await Client.SendAsync(ApiGet($"/api/chat/{session}/poll/")), 200);
         Assert.Equal(new[] { "user", "assistant" }, all.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()!).ToArray());
         Assert.Equal("hello there", all.GetProperty("messages")[0].GetProperty("content").GetString());
         Assert.False(all.GetProperty("has_more").GetBoolean());
@@ -221,6 +229,33 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
         var ms = DateTime.Parse(createdAt, null, System.Globalization.DateTimeStyles.RoundtripKind).AddMilliseconds(-1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
         var fromMs = await BodyAsync(await Client.SendAsync(Get($"/api/chat/{session}/poll/?since={Uri.EscapeDataString(ms)}")), 200);
         Assert.Contains(fromMs.GetProperty("messages").EnumerateArray(), m => m.GetProperty("created_at").GetString() == createdAt);
+    }
+
+    [Fact]
+    public async Task WidgetPollWithoutSince_AnsweredAfterTheFirstTurnFinished_LeavesTheTurnToTheTaskPoll()
+    {
+        var bot = await _kit.BotAsync();
+        var session = await _kit.StartAsync(bot);
+        var taskId = await _kit.SendAsync(session, "first words");
+        await _kit.IdleAsync();
+
+        // The widget's first poll races its first message; when it is answered late, the turn is not in it (the task poll
+        // delivers it), otherwise the widget would show the reply twice.
+        var widgetPoll = Get($"/api/chat/{session}/poll/");
+        widgetPoll.Headers.Add(ChatApi.WidgetVersionHeader, "0.6.0");
+        var late = await BodyAsync(await Client.SendAsync(widgetPoll), 200);
+        Assert.Equal(0, late.GetProperty("messages").GetArrayLength());
+        Assert.Equal("complete", (await BodyAsync(await Client.SendAsync(Get($"/api/chat/{session}/{taskId}/poll/")), 200)).GetProperty("status").GetString());
+
+        // Other clients asking without since get the whole conversation.
+        var all = await BodyAsync(await Client.SendAsync(ApiGet($"/api/chat/{session}/poll/")), 200);
+        Assert.Equal(new[] { "user", "assistant" }, all.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()!).ToArray());
+
+        // The widget with local history (since) still gets later messages.
+        var sinceStart = DateTime.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
+        var withSince = Get($"/api/chat/{session}/poll/?since={Uri.EscapeDataString(sinceStart)}");
+        withSince.Headers.Add(ChatApi.WidgetVersionHeader, "0.6.0");
+        Assert.Equal(2, (await BodyAsync(await Client.SendAsync(withSince), 200)).GetProperty("messages").GetArrayLength());
     }
 
     [Fact]
@@ -249,7 +284,7 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
         await blocker;
         await _kit.IdleAsync();
 
-        var after = await BodyAsync(await Client.SendAsync(Get($"/api/chat/{session}/poll/")), 200);
+        var after = await BodyAsync(await Client.SendAsync(ApiGet($"/api/chat/{session}/poll/")), 200);
         Assert.Equal(new[] { "user", "assistant" }, after.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()!).ToArray());
         Assert.Equal("complete", (await BodyAsync(await Client.SendAsync(Get($"/api/chat/{session}/{taskId}/poll/")), 200)).GetProperty("status").GetString());
     }
@@ -451,7 +486,7 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
 
         await _kit.SendAsync(session, "see attached", attachments: [id]);
         await _kit.IdleAsync();
-        var poll = await BodyAsync(await Client.SendAsync(Get($"/api/chat/{session}/poll/")), 200);
+        var poll = await BodyAsync(await Client.SendAsync(ApiGet($"/api/chat/{session}/poll/")), 200);
         var attachment = poll.GetProperty("messages")[0].GetProperty("attachments")[0];
         Assert.Equal("notes.txt", attachment.GetProperty("name").GetString());
         var url = attachment.GetProperty("content_url").GetString()!;
