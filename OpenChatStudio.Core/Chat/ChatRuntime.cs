@@ -544,27 +544,34 @@ public sealed partial class ChatRuntime(
     /// </summary>
     private static async Task<TurnContext?> LoadTurnAsync(AppDbContext db, Guid sessionId, CancellationToken ct, Guid? dataFor = null)
     {
-        var row = await (
-            from s in db.ChatSessions.AsNoTracking()
-            join p in db.Participants on s.ParticipantId equals p.Id
-            where s.Id == sessionId
-            select new
-            {
-                Session = s,
-                Participant = new { p.Identifier, p.Platform, p.Name },
-                Data = db.ParticipantData.Where(d => d.ParticipantId == s.ParticipantId && d.ChatbotId == (dataFor ?? s.ChatbotId))
-                    .Select(d => d.ProtectedData).FirstOrDefault(),
-                UpdatedAt = db.Chatbots.Where(c => c.Id == s.ChatbotId).Select(c => (DateTime?)c.UpdatedAt).FirstOrDefault(),
-                Published = db.ChatbotVersions.Where(v => v.ChatbotId == s.ChatbotId && v.IsPublished).Select(v => (Guid?)v.Id).FirstOrDefault(),
-                LastSequence = db.ChatMessages.Where(m => m.SessionId == s.Id).Max(m => (int?)m.Sequence),
-            }).FirstOrDefaultAsync(ct);
+        var row = await LoadTurnQuery(db, sessionId, dataFor, ct);
         if (row?.UpdatedAt is null)
         {
             return null;
         }
-        return new TurnContext(row.Session, new ParticipantDetails(row.Participant.Identifier, row.Participant.Platform, row.Participant.Name),
+        return new TurnContext(row.Session, new ParticipantDetails(row.Identifier, row.Platform, row.Name),
             row.Data, new ChatbotStamp(row.UpdatedAt.Value, row.Published), row.LastSequence ?? 0);
     }
+
+    private sealed record TurnRow(ChatSession Session, string Identifier, string Platform, string? Name, string? Data, DateTime? UpdatedAt,
+        Guid? Published, int? LastSequence);
+
+    /// <summary>Compiled once: every turn runs it, and translating the expression again cost a sixth of the read.</summary>
+    private static readonly Func<AppDbContext, Guid, Guid?, CancellationToken, Task<TurnRow?>> LoadTurnQuery =
+        EF.CompileAsyncQuery((AppDbContext db, Guid sessionId, Guid? dataFor, CancellationToken ct) => (
+            from s in db.ChatSessions.AsNoTracking()
+            join p in db.Participants on s.ParticipantId equals p.Id
+            where s.Id == sessionId
+            select new TurnRow(
+                s,
+                p.Identifier,
+                p.Platform,
+                p.Name,
+                db.ParticipantData.Where(d => d.ParticipantId == s.ParticipantId && d.ChatbotId == (dataFor ?? s.ChatbotId))
+                    .Select(d => d.ProtectedData).FirstOrDefault(),
+                db.Chatbots.Where(c => c.Id == s.ChatbotId).Select(c => (DateTime?)c.UpdatedAt).FirstOrDefault(),
+                db.ChatbotVersions.Where(v => v.ChatbotId == s.ChatbotId && v.IsPublished).Select(v => (Guid?)v.Id).FirstOrDefault(),
+                db.ChatMessages.Where(m => m.SessionId == s.Id).Max(m => (int?)m.Sequence))).FirstOrDefault());
 
     private PipelineRunState NewRunState(string input, TurnContext turn, IReadOnlyList<PipelineAttachment>? attachments = null)
     {

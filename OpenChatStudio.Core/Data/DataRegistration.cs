@@ -29,7 +29,7 @@ public static class DataRegistration
                     throw new InvalidOperationException(
                         "Database:Provider is Postgres but ConnectionStrings:Postgres is empty. Set ConnectionStrings__Postgres.");
                 }
-                services.AddDbContextFactory<PostgresAppDbContext>((sp, o) => o.UseNpgsql(pg).AddInterceptors(sp.GetRequiredService<Audit.AuditInterceptor>())
+                services.AddPooledDbContextFactory<PostgresAppDbContext>((sp, o) => o.UseNpgsql(pg).AddInterceptors(sp.GetRequiredService<Audit.AuditInterceptor>())
                     .AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<PostgresAppDbContext>>();
                 break;
@@ -42,7 +42,7 @@ public static class DataRegistration
                 }
                 EnsureSqliteDirectory(sqlite);
                 var writeGate = new SqliteWriteGate(); // one writer at a time per database, queued instead of sleeping
-                services.AddDbContextFactory<SqliteAppDbContext>((sp, o) => o.UseSqlite(sqlite).AddInterceptors(SqliteTuning.Instance, sp.GetRequiredService<Audit.AuditInterceptor>())
+                services.AddPooledDbContextFactory<SqliteAppDbContext>((sp, o) => o.UseSqlite(sqlite).AddInterceptors(SqliteTuning.Instance, sp.GetRequiredService<Audit.AuditInterceptor>())
                     .AddInterceptors(sp.GetServices<IInterceptor>()).AddInterceptors(writeGate));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqliteAppDbContext>>();
                 break;
@@ -88,12 +88,22 @@ public static class DataRegistration
         }
     }
 
+    /// <summary>
+    /// Hands out pooled contexts (building a context's services costs about a tenth of a chat turn). A pooled context keeps
+    /// its own properties, so the team scope is cleared on every rent: a context never carries a previous user's team.
+    /// </summary>
     private sealed class ProviderContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<AppDbContext>
         where TContext : AppDbContext
     {
-        public AppDbContext CreateDbContext() => inner.CreateDbContext();
+        public AppDbContext CreateDbContext() => Unscoped(inner.CreateDbContext());
 
         public async Task<AppDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
-            await inner.CreateDbContextAsync(cancellationToken);
+            Unscoped(await inner.CreateDbContextAsync(cancellationToken));
+
+        private static AppDbContext Unscoped(AppDbContext db)
+        {
+            db.TeamScope = null;
+            return db;
+        }
     }
 }

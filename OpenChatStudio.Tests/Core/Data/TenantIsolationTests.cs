@@ -53,6 +53,33 @@ public class TenantIsolationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PooledContexts_NeverCarryAPreviousTeamScope()
+    {
+        var (a, b) = await TwoTeamsWithInvitationsAsync();
+        var factory = _host.Get<IDbContextFactory<AppDbContext>>();
+        var scopedBefore = new HashSet<AppDbContext>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < 4; i++)
+        {
+            await using var scoped = await factory.CreateForTeamAsync(a.TeamId, CancellationToken.None);
+            Assert.Single(await scoped.TeamInvitations.ToListAsync());
+            scopedBefore.Add(scoped);
+        }
+
+        // Contexts are pooled: later rents reuse those instances, and each must come back unscoped.
+        var reused = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            await using var next = await factory.CreateDbContextAsync();
+            reused += scopedBefore.Contains(next) ? 1 : 0;
+            Assert.Null(next.TeamScope);
+            Assert.Empty(await next.TeamInvitations.ToListAsync());
+            next.TeamScope = b.TeamId;
+            Assert.Equal(b.TeamId, Assert.Single(await next.TeamInvitations.ToListAsync()).TeamId);
+        }
+        Assert.True(reused > 0, "expected pooled contexts to be reused");
+    }
+
+    [Fact]
     public async Task ScopedContext_RefusesToDeleteAnotherTeamsRow()
     {
         var (a, b) = await TwoTeamsWithInvitationsAsync();
