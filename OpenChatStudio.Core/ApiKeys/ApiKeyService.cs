@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -9,7 +10,9 @@ namespace OpenChatStudio.Core.ApiKeys;
 
 /// <summary>
 /// Team API keys: admins create and revoke them; the API authenticates requests with them. A key looks like
-/// <c>ocs_&lt;prefix&gt;_&lt;secret&gt;</c>; only its SHA-256 hash is stored.
+/// <c>ocs_&lt;prefix&gt;_&lt;secret&gt;</c>; only its SHA-256 hash is stored. A key that authenticated is remembered (by its
+/// hash) for <see cref="AuthenticationCacheTime"/>, so a busy client costs one lookup per key every few seconds rather
+/// than one per request; revoking a key forgets it at once in this process (other instances within that time).
 /// </summary>
 public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock)
 {
@@ -22,7 +25,14 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Tim
     /// <summary>LastUsedAt is written at most this often per key.</summary>
     public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a successful authentication is reused without reading the key again.</summary>
+    public static readonly TimeSpan AuthenticationCacheTime = TimeSpan.FromSeconds(10);
+
+    private const int MaxRemembered = 10_000;
+
     private const string PrefixAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+    private readonly ConcurrentDictionary<string, (ApiKeyIdentity Identity, DateTime Until)> _recent = new(StringComparer.Ordinal);
 
     public async Task<Result<CreatedApiKey>> CreateAsync(TeamAccess access, string? name, bool readOnly, CancellationToken ct)
     {
@@ -68,6 +78,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Tim
         }
         key.Revoke(clock.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(ct);
+        Forget(key.Id);
         return Result<ApiKeyInfo>.Ok(ToInfo(key));
     }
 
@@ -80,6 +91,12 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Tim
             return null;
         }
         var presentedHash = HashBytes(presentedKey!);
+        var remembered = Convert.ToHexString(presentedHash);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (_recent.TryGetValue(remembered, out var recent) && recent.Until > now)
+        {
+            return recent.Identity;
+        }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // Keys cross teams here on purpose: the key is what tells us the team.
         var candidates = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking().Where(k => k.Prefix == prefix).ToListAsync(ct);
@@ -95,14 +112,30 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Tim
         {
             return null;
         }
-        var now = clock.GetUtcNow().UtcDateTime;
         if (match.LastUsedAt is null || now - match.LastUsedAt.Value >= LastUsedResolution)
         {
             var threshold = now - LastUsedResolution;
             await db.ApiKeys.IgnoreQueryFilters().Where(k => k.Id == match.Id && (k.LastUsedAt == null || k.LastUsedAt <= threshold))
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
         }
-        return new ApiKeyIdentity(match.TeamId, match.Id, match.ReadOnly);
+        var identity = new ApiKeyIdentity(match.TeamId, match.Id, match.ReadOnly);
+        if (_recent.Count >= MaxRemembered)
+        {
+            _recent.Clear();
+        }
+        _recent[remembered] = (identity, now + AuthenticationCacheTime);
+        return identity;
+    }
+
+    private void Forget(Guid keyId)
+    {
+        foreach (var (hash, entry) in _recent)
+        {
+            if (entry.Identity.KeyId == keyId)
+            {
+                _recent.TryRemove(hash, out _);
+            }
+        }
     }
 
     public static string HashKey(string key) => Convert.ToHexStringLower(HashBytes(key));

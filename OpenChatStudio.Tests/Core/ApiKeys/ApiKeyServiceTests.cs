@@ -70,6 +70,40 @@ public class ApiKeyServiceTests : IAsyncLifetime
         Assert.Null(await Keys.AuthenticateAsync(created.Key, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Authenticate_IsRemembered_ButRevokingForgetsAtOnce()
+    {
+        var admin = await AdminAccessAsync();
+        var created = (await Keys.CreateAsync(admin, "Busy client", readOnly: false, CancellationToken.None)).Value!;
+        Assert.NotNull(await Keys.AuthenticateAsync(created.Key, CancellationToken.None));
+
+        Assert.True((await Keys.RevokeAsync(admin, created.Info.Id, CancellationToken.None)).Succeeded);
+
+        Assert.Null(await Keys.AuthenticateAsync(created.Key, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Authenticate_RevokedElsewhere_IsRefusedOnceTheCacheTimePassed()
+    {
+        var admin = await AdminAccessAsync();
+        var clock = new MutableClock(DateTimeOffset.UtcNow);
+        var factory = _host.Get<IDbContextFactory<AppDbContext>>();
+        var keys = new ApiKeyService(factory, clock);
+        var created = (await keys.CreateAsync(admin, "Shared", readOnly: true, CancellationToken.None)).Value!;
+        Assert.NotNull(await keys.AuthenticateAsync(created.Key, CancellationToken.None));
+
+        // Another instance (or an operator) revokes the key in the database: this instance stops accepting it within the cache time.
+        await using (var db = await factory.CreateForTeamAsync(admin.TeamId, CancellationToken.None))
+        {
+            (await db.ApiKeys.SingleAsync(k => k.Id == created.Info.Id)).Revoke(clock.GetUtcNow().UtcDateTime);
+            await db.SaveChangesAsync();
+        }
+        Assert.NotNull(await keys.AuthenticateAsync(created.Key, CancellationToken.None));
+        clock.Now += ApiKeyService.AuthenticationCacheTime + TimeSpan.FromSeconds(1);
+
+        Assert.Null(await keys.AuthenticateAsync(created.Key, CancellationToken.None));
+    }
+
     [Theory]
     [InlineData(TeamRole.Viewer)]
     [InlineData(TeamRole.Editor)]
@@ -126,5 +160,12 @@ public class ApiKeyServiceTests : IAsyncLifetime
         await Keys.AuthenticateAsync(created.Key, CancellationToken.None);
 
         Assert.NotNull((await Keys.ListAsync(admin, CancellationToken.None)).Single().LastUsedAt);
+    }
+
+    private sealed class MutableClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
