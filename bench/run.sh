@@ -124,9 +124,9 @@ for DB in $DBS; do
   log "$DB: switching the chatbot to a 200 ms LLM (publishes a new version)"
   SEED=$(seed latency-200); KEY=$(field api_key <<<"$SEED")
   step openai "200ms" 64
-  # 1,000 conversations start at once and share the cores fairly, so the first wave of turns finishes together many
-  # seconds later: a longer warm-up lets the measured window see the steady state instead of that first wave.
-  step openai "200ms" 1000 --warmup $((WARMUP * 4))
+  # 1,000 conversations started in the same instant share the cores so fairly that the whole first wave finishes together
+  # many seconds later: they start over a ramp, and the measured window begins after it.
+  step openai "200ms" 1000 --ramp $((WARMUP * 2)) --warmup $((WARMUP * 4))
   if curl -fs -o /dev/null -X OPTIONS "http://127.0.0.1:$APP_PORT/api/chat/start/" -H 'Origin: http://127.0.0.1' \
        -H 'Access-Control-Request-Method: POST'; then
     step widget "200ms" 64 --origin "http://127.0.0.1"

@@ -399,7 +399,8 @@ public static class Scenarios
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     /// <summary>
-    /// Runs --concurrency workers repeating <paramref name="iteration"/>: --warmup seconds unmeasured, then --duration seconds
+    /// Runs --concurrency workers (started over --ramp seconds) repeating <paramref name="iteration"/>: --warmup seconds
+    /// unmeasured (including the ramp), then --duration seconds
     /// measured (latencies, errors, the app's CPU time from /proc/--pid and its RSS sampled every 250 ms).
     /// </summary>
     private static async Task<int> RunStepAsync(Options o, string scenario, Func<StepResult?, CancellationToken, Task> iteration,
@@ -411,9 +412,16 @@ public static class Scenarios
         var app = new ProcessStats(o.Int("pid", 0));
         StepResult? measuring = null;
         using var stop = new CancellationTokenSource();
-        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+        // --ramp seconds: workers start evenly over that time instead of all at once (1,000 conversations arriving in the
+        // same millisecond share the cores so fairly that the whole first wave finishes together, many seconds later).
+        var ramp = o.Double("ramp", 0);
+        var workers = Enumerable.Range(0, concurrency).Select(async index =>
         {
             await Task.Yield();
+            if (ramp > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(ramp * index / concurrency));
+            }
             while (!stop.IsCancellationRequested)
             {
                 await iteration(Volatile.Read(ref measuring), stop.Token);
