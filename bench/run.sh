@@ -29,7 +29,7 @@ while (($#)); do
   esac
   shift
 done
-if ((QUICK)); then WARMUP=2; DURATION=5; PAGES=300; else WARMUP=5; DURATION=15; PAGES=1000; fi
+if ((QUICK)); then WARMUP=2; DURATION=5; PAGES=300; else WARMUP=10; DURATION=15; PAGES=1000; fi
 
 OUT=$ROOT/bench/out
 TMP=$(mktemp -d /tmp/ocs-bench.XXXXXX); chmod 755 "$TMP"
