@@ -15,6 +15,9 @@ internal sealed class ChatSessionConfiguration : IEntityTypeConfiguration<ChatSe
         b.Ignore(s => s.Version);
         b.HasIndex(s => new { s.TeamId, s.ChatbotId, s.CreatedAt });
         b.HasIndex(s => s.ParticipantId);
+        // A participant's sessions with one chatbot (session start, scheduled messages): without it SQLite walks every
+        // session of the chatbot to find a participant's, which made each start cost O(sessions of the chatbot).
+        b.HasIndex(s => new { s.TeamId, s.ChatbotId, s.ParticipantId, s.CreatedAt });
         // Session review (Core/Sessions/SessionQueryService): team-wide lists and the filters that narrow them, newest first.
         b.HasIndex(s => new { s.TeamId, s.CreatedAt });
         b.HasIndex(s => new { s.TeamId, s.Status, s.CreatedAt });
@@ -29,7 +32,9 @@ internal sealed class ChatMessageConfiguration : IEntityTypeConfiguration<ChatMe
         b.ToTable("chat_messages");
         b.Property(m => m.Role).HasConversion<string>().HasMaxLength(10);
         b.HasIndex(m => new { m.SessionId, m.Sequence }).IsUnique();
-        b.HasIndex(m => m.TeamId);
+        // Team first (the tenant filter adds TeamId to every query), then the session: with a TeamId-only index SQLite chose
+        // it for "this session's messages" (both are one equality to its planner) and walked every message of the team.
+        b.HasIndex(m => new { m.TeamId, m.SessionId, m.CreatedAt });
         b.Property(m => m.Rating).HasConversion<string>().HasMaxLength(10);
         // "Has rating" and "version" filters look up a session's messages by these.
         b.HasIndex(m => new { m.SessionId, m.Rating });

@@ -505,14 +505,14 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("TeamId");
-
                     b.HasIndex("SessionId", "Rating");
 
                     b.HasIndex("SessionId", "Sequence")
                         .IsUnique();
 
                     b.HasIndex("SessionId", "VersionNumber");
+
+                    b.HasIndex("TeamId", "SessionId", "CreatedAt");
 
                     b.ToTable("chat_messages", (string)null);
                 });
@@ -582,6 +582,8 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.HasIndex("TeamId", "Platform", "CreatedAt");
 
                     b.HasIndex("TeamId", "Status", "CreatedAt");
+
+                    b.HasIndex("TeamId", "ChatbotId", "ParticipantId", "CreatedAt");
 
                     b.ToTable("chat_sessions", (string)null);
                 });

@@ -492,14 +492,14 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("TeamId");
-
                     b.HasIndex("SessionId", "Rating");
 
                     b.HasIndex("SessionId", "Sequence")
                         .IsUnique();
 
                     b.HasIndex("SessionId", "VersionNumber");
+
+                    b.HasIndex("TeamId", "SessionId", "CreatedAt");
 
                     b.ToTable("chat_messages", (string)null);
                 });
@@ -569,6 +569,8 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                     b.HasIndex("TeamId", "Platform", "CreatedAt");
 
                     b.HasIndex("TeamId", "Status", "CreatedAt");
+
+                    b.HasIndex("TeamId", "ChatbotId", "ParticipantId", "CreatedAt");
 
                     b.ToTable("chat_sessions", (string)null);
                 });
