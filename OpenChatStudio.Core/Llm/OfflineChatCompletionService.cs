@@ -99,7 +99,7 @@ public sealed class OfflineChatCompletionService(TimeProvider? clock = null) : I
         }
 
         var (functions, autoInvoke) = OfflineToolCalls.Offered(history, settings, kernel);
-        if ((OfflineToolCalls.Decide(history, functions) ?? ReminderCall(history, functions)) is { } call)
+        if ((OfflineToolCalls.Decide(history, functions) ?? ReminderCall(history, functions, kernel)) is { } call)
         {
             if (!autoInvoke)
             {
@@ -128,14 +128,14 @@ public sealed class OfflineChatCompletionService(TimeProvider? clock = null) : I
     }
 
     /// <summary>The one-off reminder call for a natural "remind me …" request, when that tool is offered.</summary>
-    private SkFunctionCallContent? ReminderCall(ChatHistory history, IReadOnlyList<KernelFunction> functions)
+    private SkFunctionCallContent? ReminderCall(ChatHistory history, IReadOnlyList<KernelFunction> functions, Kernel? kernel)
     {
         if (history.Count == 0 || history[^1].Role != AuthorRole.User || functions.FirstOrDefault(f => f.Name == ReminderTool) is not { } tool)
         {
             return null;
         }
         var text = OfflineText.Prose(history[^1]);
-        if (Instruction(text) is not null || OfflineReminders.Parse(text, _clock.GetUtcNow().UtcDateTime) is not { } reminder)
+        if (Instruction(text) is not null || OfflineReminders.Parse(text, _clock.GetUtcNow().UtcDateTime, ParticipantZone(kernel)) is not { } reminder)
         {
             return null;
         }
@@ -147,6 +147,12 @@ public sealed class OfflineChatCompletionService(TimeProvider? clock = null) : I
         };
         return new SkFunctionCallContent(tool.Name, tool.PluginName, $"call_offline_{history.Count}", arguments);
     }
+
+    /// <summary>The participant's time zone the LLM node passed along, if any.</summary>
+    private static TimeZoneInfo? ParticipantZone(Kernel? kernel) =>
+        kernel?.Data.TryGetValue(OfflineReminders.TimeZoneKey, out var value) == true && value is string id
+            ? Scheduling.Recurrence.Zone(id)
+            : null;
 
     /// <summary>The prompt of a bot-initiated message (after the runtime's bracketed instruction), or null.</summary>
     private static string? Instruction(string text)

@@ -9,13 +9,17 @@ public sealed record OfflineReminder(DateTime DueUtc, string Message, string Nam
 /// <summary>
 /// How the offline model understands natural reminder requests ("remind me in a minute to drink water", "remind me to
 /// stretch in 5 seconds", "remind me in 2 hours", "remind me tomorrow at 9", "remind me at 5:30pm to call Sam") so the
-/// preview can exercise the reminder tools without a real LLM. Times are UTC (the model does not know the participant's
-/// time zone); a time of day already past today means tomorrow; "tomorrow" without a time means 09:00.
+/// preview can exercise the reminder tools without a real LLM. Clock times are read in the participant's time zone (the
+/// <c>timezone</c> participant data value, which the LLM node passes as <see cref="TimeZoneKey"/>; UTC without one); a time
+/// of day already past today means tomorrow; "tomorrow" without a time means 09:00. The result is always UTC.
 /// </summary>
 public static partial class OfflineReminders
 {
+    /// <summary>Kernel data key under which the LLM node passes the participant's <c>timezone</c> to the offline model.</summary>
+    public const string TimeZoneKey = "ocs.participant_timezone";
+
     /// <summary>The reminder in <paramref name="text"/>, or null when it is not a "remind me …" request with a time.</summary>
-    public static OfflineReminder? Parse(string text, DateTime nowUtc)
+    public static OfflineReminder? Parse(string text, DateTime nowUtc, TimeZoneInfo? zone = null)
     {
         var start = RemindMe().Match(text);
         if (!start.Success)
@@ -24,6 +28,9 @@ public static partial class OfflineReminders
         }
         var rest = text[(start.Index + start.Length)..];
         var now = DateTime.SpecifyKind(nowUtc, DateTimeKind.Utc);
+        zone ??= TimeZoneInfo.Utc;
+        // Clock times are the participant's wall clock: computed in their zone, converted to UTC at the end.
+        var local = DateTime.SpecifyKind(TimeZoneInfo.ConvertTimeFromUtc(now, zone), DateTimeKind.Unspecified);
         DateTime? due = null;
         Match? used = null;
 
@@ -50,21 +57,21 @@ public static partial class OfflineReminders
         else if (Clock().Match(rest) is { Success: true } clock && TimeOfDay(clock) is { } time)
         {
             var day = clock.Groups["day"].Value.ToLowerInvariant();
-            var date = now.Date + time;
+            var date = local.Date + time;
             if (day == "tomorrow")
             {
-                date = now.Date.AddDays(1) + time;
+                date = local.Date.AddDays(1) + time;
             }
-            else if (date <= now)
+            else if (date <= local)
             {
                 date = date.AddDays(1);
             }
-            due = date;
+            due = ToUtc(date, zone);
             used = clock;
         }
         else if (Tomorrow().Match(rest) is { Success: true } tomorrow)
         {
-            due = now.Date.AddDays(1).AddHours(9);
+            due = ToUtc(local.Date.AddDays(1).AddHours(9), zone);
             used = tomorrow;
         }
         if (due is null || used is null)
@@ -81,6 +88,17 @@ public static partial class OfflineReminders
         }
         var name = string.Join('-', NonWord().Split(what.ToLowerInvariant()).Where(w => w.Length > 0).Take(4));
         return new OfflineReminder(DateTime.SpecifyKind(due.Value, DateTimeKind.Utc), what, name.Length == 0 ? "reminder" : name);
+    }
+
+    /// <summary>A wall-clock time in <paramref name="zone"/> as UTC; a time skipped by a clock change moves an hour on.</summary>
+    private static DateTime ToUtc(DateTime wallClock, TimeZoneInfo zone)
+    {
+        var unspecified = DateTime.SpecifyKind(wallClock, DateTimeKind.Unspecified);
+        if (zone.IsInvalidTime(unspecified))
+        {
+            unspecified = unspecified.AddHours(1);
+        }
+        return TimeZoneInfo.ConvertTimeToUtc(unspecified, zone);
     }
 
     private static double Amount(string n) => n.ToLowerInvariant() switch

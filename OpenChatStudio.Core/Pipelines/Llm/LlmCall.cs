@@ -18,6 +18,11 @@ public static class LlmCall
         NodeContext context, LlmBinding binding, ChatHistory history, KernelPlugin? tools, double? temperature, bool stream, CancellationToken ct)
     {
         var kernel = new Kernel();
+        // The participant's time zone, for models that read clock times themselves (the built-in offline model).
+        if (context.State.ParticipantData["timezone"] is System.Text.Json.Nodes.JsonValue zone && zone.TryGetValue<string>(out var zoneId))
+        {
+            kernel.Data[OfflineReminders.TimeZoneKey] = zoneId;
+        }
         if (tools is not null)
         {
             kernel.Plugins.Add(tools);

@@ -37,13 +37,38 @@ public class OfflineRemindersTests
     [InlineData("remind me at 8 to check the oven", "2026-11-27T08:00:00", "check the oven")] // 08:00 has passed today
     [InlineData("remind me today at 11am to eat", "2026-11-26T11:00:00", "eat")]
     [InlineData("remind me at 12am to sleep", "2026-11-27T00:00:00", "sleep")]
-    public void ClockTimes_AreTodayOrTomorrow_InUtc(string text, string expected, string message)
+    public void ClockTimes_AreTodayOrTomorrow_InUtc_WithoutATimeZone(string text, string expected, string message)
     {
         var reminder = OfflineReminders.Parse(text, Now);
 
         Assert.NotNull(reminder);
         Assert.Equal(DateTime.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), reminder.DueUtc);
         Assert.Equal(message, reminder.Message);
+    }
+
+    [Theory]
+    [InlineData("America/New_York", "remind me at 5:30 pm to leave", "2026-11-26T22:30:00")] // 10:15 UTC is 05:15 there
+    [InlineData("America/New_York", "remind me at 8 to check the oven", "2026-11-26T13:00:00")] // 08:00 there is still ahead
+    [InlineData("America/New_York", "remind me tomorrow to take my pills", "2026-11-27T14:00:00")]
+    [InlineData("Asia/Tokyo", "remind me at 5:30 pm to leave", "2026-11-27T08:30:00")] // 19:15 there: tomorrow
+    [InlineData("Asia/Tokyo", "remind me in 2 hours", "2026-11-26T12:15:30")] // relative times do not depend on the zone
+    public void ClockTimes_AreReadInTheParticipantsTimeZone(string zone, string text, string expectedUtc)
+    {
+        var reminder = OfflineReminders.Parse(text, Now, TimeZoneInfo.FindSystemTimeZoneById(zone));
+
+        Assert.NotNull(reminder);
+        Assert.Equal(DateTimeKind.Utc, reminder.DueUtc.Kind);
+        Assert.Equal(DateTime.Parse(expectedUtc, System.Globalization.CultureInfo.InvariantCulture), reminder.DueUtc);
+    }
+
+    [Fact]
+    public void ClockTime_SkippedByTheSpringClockChange_MovesAnHourOn()
+    {
+        // Europe/London skips 01:00–02:00 on 2026-03-29: "1:30am" that night is read as 02:30 BST = 01:30 UTC.
+        var reminder = OfflineReminders.Parse("remind me tomorrow at 1:30am", new DateTime(2026, 3, 28, 12, 0, 0, DateTimeKind.Utc),
+            TimeZoneInfo.FindSystemTimeZoneById("Europe/London"));
+
+        Assert.Equal(new DateTime(2026, 3, 29, 1, 30, 0, DateTimeKind.Utc), reminder!.DueUtc);
     }
 
     [Theory]
@@ -78,6 +103,29 @@ public class OfflineRemindersTests
 
         Assert.Equal("2026-11-26T10:16:30Z|stretch|stretch", seen);
         Assert.Equal("Offline model: OK, I will remind you: stretch. Reminder s1a2b3 scheduled once at 2026-11-26 10:16 UTC.", reply.Content);
+    }
+
+    [Fact]
+    public async Task Offline_ReadsTheParticipantsTimeZone_FromTheKernel()
+    {
+        IChatCompletionService offline = new OfflineChatCompletionService(new FixedClock(new DateTimeOffset(Now)));
+        string? due = null;
+        var builder = Kernel.CreateBuilder();
+        builder.Plugins.AddFromFunctions("bot", [
+            KernelFunctionFactory.CreateFromMethod((string datetime_due, string message, string schedule_name) =>
+            {
+                due = datetime_due;
+                return "scheduled";
+            }, "one_off_reminder"),
+        ]);
+        var kernel = builder.Build();
+        kernel.Data[OfflineReminders.TimeZoneKey] = "America/New_York";
+        var history = new ChatHistory();
+        history.AddUserMessage("remind me at 5:30 pm to leave");
+
+        await offline.GetChatMessageContentAsync(history, new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() }, kernel);
+
+        Assert.Equal("2026-11-26T22:30:00Z", due);
     }
 
     [Fact]
