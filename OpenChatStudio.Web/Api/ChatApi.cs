@@ -509,19 +509,15 @@ public static class ChatApi
         // The widget polls without since only while its local history is empty, i.e. right after it started the session,
         // concurrently with its first message. Everything its messages produce reaches it through the task poll, so such
         // a poll shows only what came before the first message: one answered after that turn finished (a slow request)
-        // would otherwise show the turn twice.
+        // would otherwise show the turn twice. One statement (one snapshot): read separately, a turn could be written
+        // between reading the cutoff and reading the messages.
         var widgetFirstPoll = after is null && http.Request.Headers.ContainsKey(WidgetVersionHeader);
-        var inFlightSince = await db.InboundMessages
-            .Where(m => m.SessionId == sessionId && (widgetFirstPoll || m.Status == InboundStatus.Pending))
-            .MinAsync(m => (DateTime?)m.AcceptedAt, ct);
-        var query = db.ChatMessages.AsNoTracking().Where(m => m.SessionId == sessionId && !m.Hidden);
+        var query = db.ChatMessages.AsNoTracking().Where(m => m.SessionId == sessionId && !m.Hidden
+            && !db.InboundMessages.Any(i => i.SessionId == sessionId && (widgetFirstPoll || i.Status == InboundStatus.Pending)
+                && i.AcceptedAt <= m.CreatedAt));
         if (after is { } a)
         {
             query = query.Where(m => m.CreatedAt >= a);
-        }
-        if (inFlightSince is { } cutoff)
-        {
-            query = query.Where(m => m.CreatedAt < cutoff);
         }
         var rows = await query.OrderBy(m => m.CreatedAt).ThenBy(m => m.Sequence).Take(limit + 1).ToListAsync(ct);
         var hasMore = rows.Count > limit;
