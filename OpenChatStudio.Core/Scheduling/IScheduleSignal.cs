@@ -28,7 +28,10 @@ public static class ParticipantTimeZone
         {
             return null;
         }
-        var data = protector.Unprotect(row.ProtectedData);
-        return data[Key] is JsonValue v && v.TryGetValue<string>(out var zone) && !string.IsNullOrWhiteSpace(zone) ? zone.Trim() : null;
+        return From(protector.Unprotect(row.ProtectedData));
     }
+
+    /// <summary>The <c>timezone</c> value of already-read participant data, or null.</summary>
+    public static string? From(JsonObject participantData) =>
+        participantData[Key] is JsonValue v && v.TryGetValue<string>(out var zone) && !string.IsNullOrWhiteSpace(zone) ? zone.Trim() : null;
 }

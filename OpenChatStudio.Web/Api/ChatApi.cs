@@ -45,6 +45,9 @@ public static class ChatApi
 
     public const string SessionEnded = "Session has ended";
 
+    /// <summary>Sent by the official widget on every request.</summary>
+    public const string WidgetVersionHeader = "x-ocs-widget-version";
+
     private const string AllowHeaders = "accept, accept-encoding, content-type, dnt, origin, user-agent, x-requested-with, " +
                                         "x-ocs-widget-version, x-embed-key, x-session-token, authorization";
 
@@ -472,9 +475,6 @@ public static class ChatApi
     // poll/
 
     public const int DefaultPollLimit = 50;
-
-    /// <summary>Sent by the official widget on every request.</summary>
-    public const string WidgetVersionHeader = "x-ocs-widget-version";
 
     public const int MaxPollLimit = 100;
 

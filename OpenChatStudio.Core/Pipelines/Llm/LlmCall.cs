@@ -19,7 +19,7 @@ public static class LlmCall
     {
         var kernel = new Kernel();
         // The participant's time zone, for models that read clock times themselves (the built-in offline model).
-        if (context.State.ParticipantData["timezone"] is System.Text.Json.Nodes.JsonValue zone && zone.TryGetValue<string>(out var zoneId))
+        if (Scheduling.ParticipantTimeZone.From(context.State.ParticipantData) is { } zoneId)
         {
             kernel.Data[OfflineReminders.TimeZoneKey] = zoneId;
         }
