@@ -408,6 +408,7 @@ public sealed partial class ChatRuntime(
             else
             {
                 human = retryOf;
+                attachments = await LoadAttachmentsAsync(db, retryOf.Id, ct);
             }
         }
         var session = turn.Session;
@@ -495,15 +496,21 @@ public sealed partial class ChatRuntime(
                 row.ProtectedData = protector.Protect(result.State.ParticipantDataSnapshot());
                 row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
             }
-            db.ChatSessions.Attach(session);
+            if (result.State.SessionTags.Count > 0)
+            {
+                // Read the tags again: a reviewer may have tagged the session while the pipeline ran.
+                var current = await db.ChatSessions.Where(s => s.Id == sessionId).Select(s => s.TagsJson).FirstAsync(ct);
+                var existing = JsonSerializer.Deserialize<List<string>>(current) ?? [];
+                db.ChatSessions.Attach(session);
+                session.TagsJson = JsonSerializer.Serialize(existing.Union(result.State.SessionTags).ToList());
+            }
+            else
+            {
+                db.ChatSessions.Attach(session);
+            }
             if (result.State.SessionStateChanged)
             {
                 session.StateJson = result.State.SessionStateSnapshot().ToJsonString();
-            }
-            if (result.State.SessionTags.Count > 0)
-            {
-                var existing = JsonSerializer.Deserialize<List<string>>(session.TagsJson) ?? [];
-                session.TagsJson = JsonSerializer.Serialize(existing.Union(result.State.SessionTags).ToList());
             }
             session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
             var ended = result.State.HasIntent(PipelineRunState.EndSessionIntent);
@@ -586,6 +593,11 @@ public sealed partial class ChatRuntime(
 
     /// <summary>Whether event triggers could fire for this version (lets the event engine skip the rest).</summary>
     private static bool HasTriggers(ChatbotSnapshot bot) => bot.TriggersJson is not ("[]" or "" or "null");
+
+    /// <summary>The files sent with a stored human message (a retry runs with them again).</summary>
+    private static async Task<IReadOnlyList<PipelineAttachment>> LoadAttachmentsAsync(AppDbContext db, Guid messageId, CancellationToken ct) =>
+        (await db.ChatAttachments.Where(a => a.MessageId == messageId).OrderBy(a => a.Id).ToListAsync(ct))
+            .ConvertAll(f => new PipelineAttachment(f.Id, f.Name, f.ContentType, f.Size, f.Content));
 
     /// <summary>Links the inbound files to the human message; returns them for the run state.</summary>
     private static async Task<IReadOnlyList<PipelineAttachment>> AttachInboundAsync(AppDbContext db, ChatMessage human, InboundDetails inbound,

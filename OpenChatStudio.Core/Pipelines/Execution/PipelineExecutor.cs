@@ -94,9 +94,17 @@ public sealed class PipelineExecutor(NodeRegistry registry, IPipelineServices se
             {
                 reply = result.Output;
             }
+            if (result.Route is not null)
+            {
+                state.RecordRoute(node.Graph.Name, node.Ports[result.Route]);
+            }
             foreach (var edge in node.Outgoing)
             {
                 var active = result.Route is null || edge.Port == result.Route;
+                if (active)
+                {
+                    state.RecordStep(node.Graph.Name, nodes[edge.Target].Graph.Name);
+                }
                 Deliver(edge.Target, edge.Order, active ? result.Output : null);
             }
         }
@@ -157,7 +165,7 @@ public sealed class PipelineExecutor(NodeRegistry registry, IPipelineServices se
             timeout = CancellationTokenSource.CreateLinkedTokenSource(runToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(node.Descriptor.TimeoutSeconds));
             result = await node.Descriptor.Node.ExecuteAsync(node.Params, context, timeout.Token).ConfigureAwait(false);
-            if (result.Route is not null && !node.Ports.Contains(result.Route))
+            if (result.Route is not null && !node.Ports.ContainsKey(result.Route))
             {
                 error = $"'{node.Graph.Name}' chose output '{result.Route}', which it does not have.";
             }
@@ -242,7 +250,7 @@ public sealed class CompiledPipeline
                 counts[edge.Target]++;
             }
             compiled[i] = new CompiledNode(list[i], descriptor, parameters, edges,
-                descriptor.Node.Outputs(parameters).Select(p => p.Name).ToHashSet(StringComparer.Ordinal));
+                descriptor.Node.Outputs(parameters).ToDictionary(p => p.Name, p => p.Label, StringComparer.Ordinal));
         }
         var endIndex = list.FindIndex(n => n.Type == Pipelines.Nodes.EndNode.TypeKey);
         var intoEnd = compiled.Where(n => n.Outgoing.Any(e => e.Target == endIndex)).ToList();
@@ -258,7 +266,8 @@ public sealed class CompiledPipeline
     }
 }
 
-internal sealed record CompiledNode(GraphNode Graph, NodeDescriptor Descriptor, object Params, CompiledEdge[] Outgoing, HashSet<string> Ports);
+/// <param name="Ports">Output port names and their labels (a router's labels are its routes).</param>
+internal sealed record CompiledNode(GraphNode Graph, NodeDescriptor Descriptor, object Params, CompiledEdge[] Outgoing, Dictionary<string, string> Ports);
 
 internal sealed record CompiledEdge(string Port, int Target, int Order);
 

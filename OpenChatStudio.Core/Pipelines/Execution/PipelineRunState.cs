@@ -21,6 +21,8 @@ public sealed class PipelineRunState
     private readonly List<(string Tag, string? Category)> _messageTags = [];
     private readonly List<string> _sessionTags = [];
     private readonly HashSet<string> _intents = new(StringComparer.Ordinal);
+    private Dictionary<string, string>? _selectedRoutes;
+    private Dictionary<string, string>? _cameFrom;
 
     public PipelineRunState(string userInput, JsonObject? participantData = null, JsonObject? sessionState = null, ParticipantDetails? participant = null)
     {
@@ -119,6 +121,56 @@ public sealed class PipelineRunState
         }
     }
 
+    /// <summary>Records the route (its label, e.g. a router keyword) a node chose.</summary>
+    internal void RecordRoute(string nodeName, string route)
+    {
+        lock (_sync)
+        {
+            (_selectedRoutes ??= new(StringComparer.Ordinal))[nodeName] = route;
+        }
+    }
+
+    /// <summary>The route a router (or a Code node with routes) chose in this run; null when it has not run.</summary>
+    public string? GetSelectedRoute(string nodeName)
+    {
+        lock (_sync)
+        {
+            return _selectedRoutes?.GetValueOrDefault(nodeName);
+        }
+    }
+
+    /// <summary>Records that <paramref name="to"/> received its first input from <paramref name="from"/>.</summary>
+    internal void RecordStep(string from, string to)
+    {
+        lock (_sync)
+        {
+            (_cameFrom ??= new(StringComparer.Ordinal)).TryAdd(to, from);
+        }
+    }
+
+    /// <summary>
+    /// The names of the nodes this run went through to reach <paramref name="nodeName"/>, from Start to it (following
+    /// each node's first input); empty when the run has not reached it.
+    /// </summary>
+    public IReadOnlyList<string> GetNodePath(string nodeName)
+    {
+        lock (_sync)
+        {
+            if (_cameFrom is null || !_cameFrom.ContainsKey(nodeName))
+            {
+                return _outputs.ContainsKey(nodeName) ? [nodeName] : []; // Start, or a node not reached
+            }
+            var path = new List<string> { nodeName };
+            var seen = new HashSet<string>(StringComparer.Ordinal) { nodeName };
+            while (_cameFrom.TryGetValue(path[^1], out var previous) && seen.Add(previous))
+            {
+                path.Add(previous);
+            }
+            path.Reverse();
+            return path;
+        }
+    }
+
     public void AddMessageTag(string tag, string? category = null)
     {
         lock (_sync)
@@ -154,6 +206,20 @@ public sealed class PipelineRunState
         lock (_sync)
         {
             ParticipantData[key] = value?.DeepClone();
+            ParticipantDataChanged = true;
+        }
+    }
+
+    /// <summary>Replaces all participant data with <paramref name="data"/> (OCS's <c>set_participant_data</c>).</summary>
+    public void ReplaceParticipantData(JsonObject data)
+    {
+        lock (_sync)
+        {
+            ParticipantData.Clear();
+            foreach (var (key, value) in data)
+            {
+                ParticipantData[key] = value?.DeepClone();
+            }
             ParticipantDataChanged = true;
         }
     }

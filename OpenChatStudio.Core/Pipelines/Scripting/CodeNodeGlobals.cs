@@ -88,7 +88,7 @@ internal sealed class CodeNodeGlobals
         {
             var data = JsJson.FromJs(_engine, Arg(args, 0), "set_participant_data(data): data") as JsonObject
                 ?? throw new PipelineNodeException("set_participant_data(data): data must be an object, e.g. { name: 'Ada' }.");
-            Context.State.MergeParticipantData(data);
+            Context.State.ReplaceParticipantData(data);
             return JsValue.Undefined;
         });
         Define(global, "get_participant_data_key", 1, args => JsJson.ToJs(_engine, Context.State.GetParticipantData(Key(args, "get_participant_data_key"))));
@@ -147,6 +147,27 @@ internal sealed class CodeNodeGlobals
 
         Define(global, "get_node_output", 1, args =>
             Context.State.GetOutput(Text(args, 0, "get_node_output(node_name): node_name")) is { } output ? JsString.Create(output) : JsValue.Null);
+        Define(global, "get_selected_route", 1, args =>
+            Context.State.GetSelectedRoute(Text(args, 0, "get_selected_route(router_node_name): router_node_name")) is { } route ? JsString.Create(route) : JsValue.Null);
+        Define(global, "get_node_path", 1, args =>
+        {
+            var path = Context.State.GetNodePath(Text(args, 0, "get_node_path(node_name): node_name"));
+            return JsJson.ToJs(_engine, new JsonArray(path.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()));
+        });
+        Define(global, "require_node_outputs", 0, args =>
+        {
+            // Nodes here already wait for every incoming branch, so this only checks that the named nodes ran.
+            for (var i = 0; i < args.Length; i++)
+            {
+                var name = Text(args, i, "require_node_outputs(...node_names): node_name");
+                if (Context.State.GetOutput(name) is null)
+                {
+                    throw new PipelineNodeException(
+                        $"require_node_outputs: '{name}' has no output in this run (no node has that name, or its branch was not taken).");
+                }
+            }
+            return JsValue.Undefined;
+        });
         Define(global, "add_message_tag", 1, args =>
         {
             Context.State.AddMessageTag(Text(args, 0, "add_message_tag(tag): tag"));

@@ -153,6 +153,56 @@ public class ChatRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retry_RunsWithTheFilesOfTheUnansweredMessage()
+    {
+        var (_, session, _) = await StartAsync(PipelineGraphBuilder.WithStartAndEnd()
+            .Node("code", "CodeNode", new { code = "function main(input) { if (!get_session_state_key('ready')) { throw new Error('not ready'); } const files = get_temp_state_key('attachments'); return files.map(f => f.name).join(',') + ': ' + read_attachment_text(files[0]); }" })
+            .Connect("start -> code", "code -> end").Build());
+        var saved = (await _host.Get<ChatAttachmentStore>().SaveAsync(_team.Id, session,
+            [new UploadedFile("list.txt", "text/plain", "milk, eggs"u8.ToArray()), new UploadedFile("more.csv", "text/csv", "a,b"u8.ToArray())], default)).Value!;
+        var failed = await Runtime.SendAsync(_team.Id, session, "shopping", null, default,
+            new InboundDetails(Guid.NewGuid(), saved.Select(f => f.Id).ToList(), null));
+        Assert.Contains("not ready", failed.Error);
+        await using (var db = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_team.Id, default))
+        {
+            (await db.ChatSessions.SingleAsync(x => x.Id == session)).StateJson = "{\"ready\":true}";
+            await db.SaveChangesAsync();
+        }
+
+        var retried = await Runtime.RetryAsync(_team.Id, session, null, default);
+
+        Assert.True(retried.Succeeded, retried.Error);
+        Assert.Equal("list.txt,more.csv: milk, eggs", retried.Reply!.Content);
+    }
+
+    [Fact]
+    public async Task SessionTagAddedByAReviewerDuringATurn_IsKeptBesideThePipelinesTags()
+    {
+        var (_, session, _) = await StartAsync(PipelineGraphBuilder.WithStartAndEnd()
+            .Node("code", "CodeNode", new { code = "function main(input) { add_session_tag('pipeline-tag'); return input; }" })
+            .Node("llm", "LLMResponseWithPrompt", Llm())
+            .Connect("start -> code", "code -> llm", "llm -> end").Build());
+        await using (var db = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_team.Id, default))
+        {
+            (await db.ChatSessions.SingleAsync(x => x.Id == session)).TagsJson = "[\"before\"]";
+            await db.SaveChangesAsync();
+        }
+        _llm.OnRequest = async () =>
+        {
+            await using var db = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_team.Id, default);
+            (await db.ChatSessions.SingleAsync(x => x.Id == session)).TagsJson = "[\"before\",\"reviewer-tag\"]";
+            await db.SaveChangesAsync();
+        };
+        _llm.Reply("ok");
+
+        var turn = await Runtime.SendAsync(_team.Id, session, "hi", null, default);
+
+        Assert.True(turn.Succeeded, turn.Error);
+        await using var check = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_team.Id, default);
+        Assert.Equal("[\"before\",\"reviewer-tag\",\"pipeline-tag\"]", (await check.ChatSessions.SingleAsync(x => x.Id == session)).TagsJson);
+    }
+
+    [Fact]
     public async Task SeedMessage_IsHidden_AndItsReplyComesFirst()
     {
         var (_, session, _) = await StartAsync(PipelineGraphBuilder.WithStartAndEnd()

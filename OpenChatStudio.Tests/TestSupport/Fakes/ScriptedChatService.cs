@@ -21,6 +21,9 @@ public sealed class ScriptedChatService : IChatCompletionService
 
     public IReadOnlyDictionary<string, object?> Attributes { get; } = new Dictionary<string, object?>();
 
+    /// <summary>Runs when a request arrives, before the reply (e.g. to change the database while a turn is in flight).</summary>
+    public Func<Task>? OnRequest { get; set; }
+
     /// <summary>Reply used when the script is empty.</summary>
     public string Fallback { get; set; } = "(no scripted reply)";
 
@@ -42,22 +45,30 @@ public sealed class ScriptedChatService : IChatCompletionService
     public static LlmBinding Bind(ScriptedChatService service, decimal inputPerMillion = 0, decimal outputPerMillion = 0, int contextWindow = 100_000) =>
         new(service, new LlmModelInfo("scripted", contextWindow, inputPerMillion, outputPerMillion), "Scripted");
 
-    public Task<IReadOnlyList<ChatMessageContent>> GetChatMessageContentsAsync(
+    public async Task<IReadOnlyList<ChatMessageContent>> GetChatMessageContentsAsync(
         ChatHistory chatHistory, PromptExecutionSettings? executionSettings = null, Kernel? kernel = null, CancellationToken cancellationToken = default)
     {
+        if (OnRequest is { } hook)
+        {
+            await hook();
+        }
         var step = Next(chatHistory, executionSettings, kernel);
         var message = new ChatMessageContent(AuthorRole.Assistant, step.Text, metadata: Usage(chatHistory, step));
         if (step.Function is not null)
         {
             message.Items.Add(new FunctionCallContent(step.Function, step.Plugin, "call_" + Requests.Count, Arguments(step)));
         }
-        return Task.FromResult<IReadOnlyList<ChatMessageContent>>([message]);
+        return [message];
     }
 
     public async IAsyncEnumerable<StreamingChatMessageContent> GetStreamingChatMessageContentsAsync(
         ChatHistory chatHistory, PromptExecutionSettings? executionSettings = null, Kernel? kernel = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (OnRequest is { } hook)
+        {
+            await hook();
+        }
         var step = Next(chatHistory, executionSettings, kernel);
         if (step.Function is not null)
         {

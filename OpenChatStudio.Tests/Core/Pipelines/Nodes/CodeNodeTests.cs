@@ -79,17 +79,14 @@ public class CodeNodeTests
               increment_participant_data_key('points', 10);
               set_participant_data({ plan: 'pro' });
               const all = get_participant_data();
-              return [name, visits, all.tags.length, all.plan, typeof get_participant_data_key('missing')].join(':');
+              return [name, visits, Object.keys(all).length - 1, all.plan, typeof get_participant_data_key('missing')].join(':');
             }
             """, state: state);
 
         Assert.True(result.Succeeded, result.Error);
-        Assert.Equal("Ada:2:2:pro:object", result.Reply);
-        var expected = JsonNode.Parse("""
-            {"name":"Ada","visits":2,"tags":["a","b"],
-             "profile":{"city":"Paris","langs":["fr","en"],"verified":true,"score":1.5,"none":null},
-             "points":10,"plan":"pro"}
-            """);
+        Assert.Equal("Ada:2:0:pro:object", result.Reply);
+        // set_participant_data replaces everything (as in OCS): only 'plan' is left.
+        var expected = JsonNode.Parse("""{"plan":"pro"}""");
         Assert.True(JsonNode.DeepEquals(expected, result.State.ParticipantData), result.State.ParticipantData.ToJsonString());
         Assert.True(result.State.ParticipantDataChanged);
     }
@@ -189,6 +186,52 @@ public class CodeNodeTests
         Assert.Equal(expectedReply, result.Reply);
         Assert.Equal("billing|support", result.State.GetOutput("code"));
         Assert.DoesNotContain(result.Trace, t => t.NodeName == skipped);
+    }
+
+    [Theory]
+    [InlineData("gold", "GOLD|start>router>vip>check|vip")]
+    [InlineData("basic", "BASIC|start>router>standard>check|standard")]
+    public async Task CodeNode_SeesTheRouteARouterChose_AndThePathTaken(string tier, string expected)
+    {
+        var graph = PipelineGraphBuilder.WithStartAndEnd()
+            .Node("router", "StaticRouterNode", new { data_source = "participant_data", route_key = "tier", keywords = new[] { "GOLD", "BASIC" } })
+            .Node("vip", "RenderTemplate", new { template_string = "vip" })
+            .Node("standard", "RenderTemplate", new { template_string = "standard" })
+            .Node("check", CodeNode.TypeKey, new
+            {
+                code = """
+                    function main(input) {
+                      const branch = get_selected_route('router') === 'GOLD' ? 'vip' : 'standard';
+                      require_node_outputs('router', branch);
+                      return [get_selected_route('router'), get_node_path('check').join('>'), input].join('|');
+                    }
+                    """,
+            })
+            .Connect("start -> router", "router:output_0 -> vip", "router:output_1 -> standard", "vip -> check", "standard -> check", "check -> end").Build();
+
+        var result = await _engine.RunAsync(graph, "hi", new PipelineRunState("hi", new JsonObject { ["tier"] = tier }));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(expected, result.Reply);
+        Assert.Equal(tier == "gold" ? "GOLD" : "BASIC", result.State.GetSelectedRoute("router"));
+    }
+
+    [Fact]
+    public async Task CodeNode_RequireNodeOutputs_OfABranchNotTaken_FailsClearly()
+    {
+        var graph = PipelineGraphBuilder.WithStartAndEnd()
+            .Node("router", "StaticRouterNode", new { data_source = "participant_data", route_key = "tier", keywords = new[] { "GOLD", "BASIC" } })
+            .Node("vip", "RenderTemplate", new { template_string = "vip" })
+            .Node("standard", "RenderTemplate", new { template_string = "standard" })
+            .Node("check", CodeNode.TypeKey, new { code = "function main(input) { require_node_outputs('vip'); return input; }" })
+            .Connect("start -> router", "router:output_0 -> vip", "router:output_1 -> standard", "vip -> check", "standard -> check", "check -> end").Build();
+
+        var result = await _engine.RunAsync(graph, "hi", new PipelineRunState("hi", new JsonObject { ["tier"] = "basic" }));
+
+        Assert.Equal("check", result.FailedNodeId);
+        Assert.Contains("require_node_outputs: 'vip' has no output in this run", result.Error);
+        Assert.Null(result.State.GetSelectedRoute("check"));
+        Assert.Empty(result.State.GetNodePath("vip"));
     }
 
     [Fact]
