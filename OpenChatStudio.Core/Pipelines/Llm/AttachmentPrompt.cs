@@ -20,12 +20,28 @@ public static class AttachmentPrompt
 
     public const long MaxImageBytes = 5L * 1024 * 1024;
 
-    public static void AddUserMessage(ChatHistory history, string input, IReadOnlyList<PipelineAttachment> attachments, bool supportsImages)
+    /// <summary>What an image is counted as when estimating a prompt's size (a large image is ≈ 800 tokens at OpenAI).</summary>
+    public const int ImageTokens = 1_000;
+
+    public static void AddUserMessage(ChatHistory history, string input, IReadOnlyList<PipelineAttachment> attachments, bool supportsImages) =>
+        history.Add(Build(input, attachments, supportsImages));
+
+    /// <summary>Estimated tokens of a message built by <see cref="Build"/>: its text plus <see cref="ImageTokens"/> per image.</summary>
+    public static int EstimateTokens(ChatMessageContent message) =>
+        message.Items.Count == 0
+            ? HistoryLoader.EstimateTokens(message.Content ?? "")
+            : message.Items.Sum(item => item switch
+            {
+                TextContent t => HistoryLoader.EstimateTokens(t.Text ?? ""),
+                ImageContent => ImageTokens,
+                _ => 0,
+            });
+
+    public static ChatMessageContent Build(string input, IReadOnlyList<PipelineAttachment> attachments, bool supportsImages)
     {
         if (attachments.Count == 0)
         {
-            history.AddUserMessage(input);
-            return;
+            return new ChatMessageContent(AuthorRole.User, input);
         }
         var text = new StringBuilder(input);
         var items = new ChatMessageContentItemCollection();
@@ -52,6 +68,6 @@ public static class AttachmentPrompt
             }
         }
         items.Insert(0, new TextContent(text.ToString()));
-        history.Add(new ChatMessageContent(AuthorRole.User, items));
+        return new ChatMessageContent(AuthorRole.User, items);
     }
 }

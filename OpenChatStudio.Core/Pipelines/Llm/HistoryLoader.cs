@@ -42,7 +42,8 @@ public static class HistoryLoader
     {
         var turns = KeyFor(context, type, name) is { } key ? (await context.Services.History.LoadAsync(key, ct)).ToList() : [];
         var limit = Math.Max(256, tokenLimit ?? binding.Model.ContextWindow);
-        var fixedTokens = EstimateTokens(systemPrompt) + EstimateTokens(context.Input);
+        var user = AttachmentPrompt.Build(context.Input, context.State.Attachments, binding.SupportsImages);
+        var fixedTokens = EstimateTokens(systemPrompt) + AttachmentPrompt.EstimateTokens(user);
         int Size(IEnumerable<HistoryTurn> list) => list.Sum(t => EstimateTokens(t.Human) + EstimateTokens(t.Ai));
         string? summary = null;
 
@@ -75,7 +76,7 @@ public static class HistoryLoader
             history.AddUserMessage(turn.Human);
             history.AddAssistantMessage(turn.Ai);
         }
-        AttachmentPrompt.AddUserMessage(history, context.Input, context.State.Attachments, binding.SupportsImages);
+        history.Add(user);
         return history;
     }
 

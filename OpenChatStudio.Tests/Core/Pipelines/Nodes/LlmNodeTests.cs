@@ -88,6 +88,30 @@ public class LlmNodeTests
     }
 
     [Fact]
+    public async Task Llm_TruncateTokens_CountsTheAttachedFilesText()
+    {
+        var session = Guid.NewGuid();
+        var key = new HistoryKey(session, HistoryType.Global, "");
+        for (var i = 0; i < 5; i++)
+        {
+            await _engine.History.AppendAsync(key, new HistoryTurn(new string('q', 400), new string('a', 400)), default);
+        }
+        var graph = SingleLlm(Llm(history: "global", mode: "truncate_tokens", tokenLimit: 500));
+        _llm.Reply("without", "with");
+
+        await _engine.RunAsync(graph, "now", context: new PipelineRunContext(SessionId: session));
+        var file = System.Text.Encoding.UTF8.GetBytes(new string('f', 1_200));
+        var withFile = new PipelineRunState("now") { Attachments = [new PipelineAttachment(1, "notes.txt", "text/plain", file.Length, file)] };
+        await _engine.RunAsync(graph, "now", withFile, context: new PipelineRunContext(SessionId: session));
+
+        // ≈ 200 tokens a turn: two fit beside a short message, none beside ≈ 300 tokens of attached text.
+        Assert.Equal(6, _llm.Requests[0].History.Count);
+        var sent = _llm.Requests[1].History;
+        Assert.Equal(2, sent.Count);
+        Assert.Contains("--- Attached file: notes.txt", sent[^1].Items.OfType<Microsoft.SemanticKernel.TextContent>().Single().Text);
+    }
+
+    [Fact]
     public async Task Llm_Summarize_ReplacesOlderTurnsWithSummary()
     {
         var session = Guid.NewGuid();
