@@ -39,6 +39,12 @@ public sealed class SessionExport : ITeamOwned
 
     public DateTime? FinishedAt { get; set; }
 
+    /// <summary>
+    /// When the instance running the job last said it was alive (with <see cref="RowsWritten"/>). A running job whose
+    /// heartbeat is older than <see cref="SessionExportService.StaleAfter"/> was lost with its instance.
+    /// </summary>
+    public DateTime? HeartbeatAt { get; set; }
+
     private SessionExport()
     {
     }

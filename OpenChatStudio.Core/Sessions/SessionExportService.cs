@@ -27,13 +27,20 @@ public sealed record ExportStatus(Guid Id, ExportState State, long RowsWritten, 
 /// <summary>
 /// Chat CSV exports in the background. <see cref="EnqueueAsync"/> stores a job row (<see cref="SessionExport"/>) and
 /// wakes <see cref="SessionExportWorker"/>, which writes the file under the data directory (<c>exports/</c>); the page
-/// polls <see cref="GetAsync"/> and lists <see cref="ListRecentAsync"/>. Jobs survive a restart: at start-up queued
-/// jobs run again and a job that was running is marked failed (<see cref="InterruptedMessage"/>). Files and rows older
-/// than <see cref="Retention"/> are deleted.
+/// polls <see cref="GetAsync"/> and lists <see cref="ListRecentAsync"/>. Jobs survive a restart: at start-up (and every
+/// <see cref="StaleAfter"/>) queued jobs run again, and a running job whose instance stopped sending heartbeats is marked
+/// failed (<see cref="InterruptedMessage"/>); jobs other instances are running keep running. Files and rows older than
+/// <see cref="Retention"/> are deleted.
 /// </summary>
 public sealed class SessionExportService(IDbContextFactory<AppDbContext> dbFactory, DatabaseOptions options, string contentRoot, TimeProvider clock)
 {
     public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+
+    /// <summary>How often a running job records that it is alive, with its progress.</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>A running job without a heartbeat for this long was lost with its instance.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(1);
 
     public const string InterruptedMessage = "The export was interrupted by a server restart. Start it again.";
 
@@ -111,23 +118,29 @@ public sealed class SessionExportService(IDbContextFactory<AppDbContext> dbFacto
     internal void Forget(Guid id) => _live.TryRemove(id, out _);
 
     /// <summary>
-    /// At start-up: jobs left running by the previous process are marked failed (their partial file deleted); queued jobs
-    /// are queued again. Returns (failed, requeued).
+    /// At start-up and every <see cref="StaleAfter"/>: running jobs whose instance stopped sending heartbeats (a crash,
+    /// a restart) are marked failed and their partial file deleted; queued jobs are queued again (at start-up all of
+    /// them, later those waiting longer than <see cref="StaleAfter"/>; claiming is atomic, so a job runs once).
+    /// Returns (failed, requeued).
     /// </summary>
-    internal async Task<(int Failed, int Requeued)> RecoverAsync(CancellationToken ct)
+    internal async Task<(int Failed, int Requeued)> RecoverAsync(CancellationToken ct, bool startUp = true)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var interrupted = await db.SessionExports.IgnoreQueryFilters().Where(e => e.State == ExportState.Running).Select(e => e.Id).ToListAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var staleBefore = now - StaleAfter;
+        var interrupted = await db.SessionExports.IgnoreQueryFilters()
+            .Where(e => e.State == ExportState.Running && (e.HeartbeatAt == null || e.HeartbeatAt < staleBefore)).Select(e => e.Id).ToListAsync(ct);
+        var failed = interrupted.Count == 0 ? 0 : await db.SessionExports.IgnoreQueryFilters()
+            .Where(e => interrupted.Contains(e.Id) && e.State == ExportState.Running && (e.HeartbeatAt == null || e.HeartbeatAt < staleBefore))
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.State, ExportState.Failed).SetProperty(e => e.Error, InterruptedMessage)
+                .SetProperty(e => e.FinishedAt, now), ct);
         foreach (var id in interrupted)
         {
             File.Delete(Path.Combine(Directory, FileNameFor(id) + ".part"));
         }
-        var now = clock.GetUtcNow().UtcDateTime;
-        var failed = await db.SessionExports.IgnoreQueryFilters().Where(e => e.State == ExportState.Running)
-            .ExecuteUpdateAsync(u => u.SetProperty(e => e.State, ExportState.Failed).SetProperty(e => e.Error, InterruptedMessage)
-                .SetProperty(e => e.FinishedAt, now), ct);
-        var queued = await db.SessionExports.IgnoreQueryFilters().Where(e => e.State == ExportState.Queued).OrderBy(e => e.CreatedAt)
-            .Select(e => e.Id).ToListAsync(ct);
+        var queuedBefore = startUp ? DateTime.MaxValue : staleBefore;
+        var queued = await db.SessionExports.IgnoreQueryFilters().Where(e => e.State == ExportState.Queued && e.CreatedAt < queuedBefore)
+            .OrderBy(e => e.CreatedAt).Select(e => e.Id).ToListAsync(ct);
         foreach (var id in queued)
         {
             _queue.Writer.TryWrite(id);
@@ -172,14 +185,25 @@ public sealed class SessionExportService(IDbContextFactory<AppDbContext> dbFacto
             return null;
         }
         await using var db = await dbFactory.CreateForTeamAsync(job.TeamId, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
         var claimed = await db.SessionExports.Where(e => e.Id == id && e.State == ExportState.Queued)
-            .ExecuteUpdateAsync(u => u.SetProperty(e => e.State, ExportState.Running), ct);
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.State, ExportState.Running).SetProperty(e => e.HeartbeatAt, now), ct);
         if (claimed == 0)
         {
             return null;
         }
         _live[id] = 0;
         return (job.TeamId, JsonSerializer.Deserialize<SessionFilter>(job.FilterJson) ?? new SessionFilter());
+    }
+
+    /// <summary>Records that this instance is still running the job, with the rows written so far.</summary>
+    internal async Task HeartbeatAsync(Guid teamId, Guid id, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var rows = _live.GetValueOrDefault(id);
+        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+        await db.SessionExports.Where(e => e.Id == id && e.State == ExportState.Running)
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.HeartbeatAt, now).SetProperty(e => e.RowsWritten, rows), ct);
     }
 
     internal async Task SetTotalAsync(Guid teamId, Guid id, long total, CancellationToken ct)
@@ -222,9 +246,43 @@ public sealed partial class SessionExportWorker(SessionExportService exports, Se
         {
             LogRecoveryFailed(ex);
         }
-        await foreach (var id in exports.Reader.ReadAllAsync(stoppingToken))
+        while (!stoppingToken.IsCancellationRequested)
         {
-            await RunAsync(id, stoppingToken);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            wait.CancelAfter(SessionExportService.StaleAfter);
+            try
+            {
+                if (!await exports.Reader.WaitToReadAsync(wait.Token))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                await RecoverQuietlyAsync(stoppingToken);
+                continue;
+            }
+            while (exports.Reader.TryRead(out var id))
+            {
+                await RunAsync(id, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Fails jobs lost with another instance and picks up jobs nobody ran (several instances share the table).</summary>
+    private async Task RecoverQuietlyAsync(CancellationToken ct)
+    {
+        try
+        {
+            var (failed, requeued) = await exports.RecoverAsync(ct, startUp: false);
+            if (failed + requeued > 0)
+            {
+                LogRecovered(failed, requeued);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRecoveryFailed(ex);
         }
     }
 
@@ -246,6 +304,8 @@ public sealed partial class SessionExportWorker(SessionExportService exports, Se
         }
         var path = Path.Combine(exports.Directory, SessionExportService.FileNameFor(id));
         var partial = path + ".part";
+        using var beating = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var heartbeat = BeatAsync(job.TeamId, id, beating.Token);
         try
         {
             await exports.SweepAsync(ct);
@@ -266,7 +326,40 @@ public sealed partial class SessionExportWorker(SessionExportService exports, Se
             File.Delete(partial);
             await exports.FinishAsync(job.TeamId, id, 0, SessionExportService.FailedMessage, CancellationToken.None);
         }
+        finally
+        {
+            // A late heartbeat changes nothing: it only touches running jobs.
+            await beating.CancelAsync();
+            await heartbeat;
+        }
     }
+
+    /// <summary>Sends the job's heartbeat every <see cref="SessionExportService.HeartbeatInterval"/> until cancelled.</summary>
+    private async Task BeatAsync(Guid teamId, Guid id, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(SessionExportService.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                try
+                {
+                    await exports.HeartbeatAsync(teamId, id, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogHeartbeatFailed(ex, id);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The job ended.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat export {ExportId}: heartbeat not recorded")]
+    private partial void LogHeartbeatFailed(Exception ex, Guid exportId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Chat export {ExportId} for team {TeamId} wrote {Rows} rows")]
     private partial void LogExported(Guid exportId, Guid teamId, long rows);

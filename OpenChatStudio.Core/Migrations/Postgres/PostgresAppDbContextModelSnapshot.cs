@@ -1378,6 +1378,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTime?>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("RequestedByName")
                         .IsRequired()
                         .HasMaxLength(256)

@@ -1363,6 +1363,9 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("HeartbeatAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RequestedByName")
                         .IsRequired()
                         .HasMaxLength(256)

@@ -307,6 +307,49 @@ public class SessionReviewAndExportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExportJobs_ARestartingInstance_LeavesJobsOtherInstancesAreRunning()
+    {
+        var now = DateTime.UtcNow;
+        SessionExport Running(string name, DateTime? heartbeat) =>
+            new(_access.TeamId, _access.UserId, "Rita", "{}", name, now.AddMinutes(-5)) { State = ExportState.Running, HeartbeatAt = heartbeat };
+        var alive = Running("alive.csv", now.AddSeconds(-5));
+        var lost = Running("lost.csv", now - SessionExportService.StaleAfter - TimeSpan.FromSeconds(5));
+        var recentlyQueued = new SessionExport(_access.TeamId, _access.UserId, "Rita", "{}", "new.csv", now);
+        await using (var db = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_access.TeamId, default))
+        {
+            db.SessionExports.AddRange(alive, lost, recentlyQueued);
+            await db.SaveChangesAsync();
+        }
+
+        var periodic = await RestartedService().RecoverAsync(default, startUp: false);
+        var atStartUp = await RestartedService().RecoverAsync(default);
+
+        Assert.Equal((1, 0), periodic); // the lost job failed; a job queued a moment ago is left to its instance
+        Assert.Equal((0, 1), atStartUp);
+        var exports = _host.Get<SessionExportService>();
+        Assert.Equal(ExportState.Running, (await exports.GetAsync(_access, alive.Id, default))!.State);
+        Assert.Equal((ExportState.Failed, SessionExportService.InterruptedMessage),
+            ((await exports.GetAsync(_access, lost.Id, default))!.State, (await exports.GetAsync(_access, lost.Id, default))!.Error));
+    }
+
+    [Fact]
+    public async Task ExportHeartbeat_RecordsProgress_ThatAnotherInstanceShows()
+    {
+        var exports = _host.Get<SessionExportService>();
+        var job = await exports.EnqueueAsync(_access, new SessionFilter(), "Rita", default);
+        Assert.NotNull(await exports.ClaimAsync(job.Id, default));
+        exports.Report(job.Id, 1_234);
+
+        await exports.HeartbeatAsync(_access.TeamId, job.Id, default);
+
+        var seenElsewhere = await RestartedService().GetAsync(_access, job.Id, default);
+        Assert.Equal((ExportState.Running, 1_234L), (seenElsewhere!.State, seenElsewhere.RowsWritten));
+        await using var db = await _host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_access.TeamId, default);
+        var row = await db.SessionExports.SingleAsync(e => e.Id == job.Id);
+        Assert.InRange(row.HeartbeatAt!.Value, DateTime.UtcNow.AddSeconds(-30), DateTime.UtcNow.AddSeconds(1));
+    }
+
+    [Fact]
     public async Task ExportRetention_DeletesOldFilesAndRows_KeepsRecentOnes()
     {
         var exports = _host.Get<SessionExportService>();
