@@ -11,6 +11,7 @@ using OpenChatStudio.Core.Pipelines.Templates;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Email;
 using OpenChatStudio.Core.Scheduling;
+using OpenChatStudio.Core.ScaleOut;
 using OpenChatStudio.Core.Teams;
 
 namespace OpenChatStudio.Core;
@@ -29,6 +30,7 @@ public static class CoreRegistration
             .AddPipelines()
             .AddLlm(configuration)
             .AddProviders()
+            .AddScaleOut(configuration)
             .AddChat()
             .AddSessions(contentRoot)
             .AddApiKeys()
@@ -83,6 +85,7 @@ public static class CoreRegistration
     public static IServiceCollection AddChat(this IServiceCollection services)
     {
         services.AddDataProtection();
+        services.TryAddSingleton<ScaleOut.ISessionLock>(ScaleOut.InProcessSessionLock.Instance);
         services.TryAddSingleton<SessionWorkQueue>();
         services.TryAddSingleton<PipelineCache>();
         services.TryAddSingleton<ChatbotSnapshotCache>();

@@ -106,5 +106,8 @@ public enum InboundStatus
     Failed,
 }
 
-/// <summary>What <see cref="ChatRuntime"/> stores with a human message that came through the inbox.</summary>
-public sealed record InboundDetails(Guid InboundId, IReadOnlyList<int> AttachmentIds, string? ContextJson);
+/// <summary>
+/// What <see cref="ChatRuntime"/> stores with a human message that came through the inbox. <paramref name="Recovering"/>:
+/// the message was left pending by a stopped process, so it may have been stored or answered already.
+/// </summary>
+public sealed record InboundDetails(Guid InboundId, IReadOnlyList<int> AttachmentIds, string? ContextJson, bool Recovering = false);

@@ -2,14 +2,20 @@ using OpenChatStudio.Core.Pipelines.Execution;
 
 namespace OpenChatStudio.Core.Chat;
 
-/// <summary>The outcome of one message: the bot's reply, or a clear error (the human message is kept either way).</summary>
+/// <summary>
+/// The outcome of one message: the bot's reply, or a clear error (the human message is kept either way).
+/// <see cref="AlreadyHandled"/>: an inbound message that an earlier run (or another app instance) had already processed;
+/// nothing ran, and <see cref="ExistingReplyId"/> is its reply when there is one.
+/// </summary>
 public sealed record ChatTurn(
     Guid SessionId,
     Guid? HumanMessageId,
     ChatReply? Reply,
     string? Error,
     bool SessionEnded = false,
-    Guid? NewSessionId = null)
+    Guid? NewSessionId = null,
+    bool AlreadyHandled = false,
+    Guid? ExistingReplyId = null)
 {
     public bool Succeeded => Error is null;
 }

@@ -34,7 +34,7 @@ public sealed partial class ChatInbox(
             db.InboundMessages.Add(row);
             await db.SaveChangesAsync(ct);
         }
-        Dispatch(row, retry: false);
+        Dispatch(row, recovering: false);
         return row;
     }
 
@@ -42,8 +42,9 @@ public sealed partial class ChatInbox(
     public Task WhenIdleAsync() => Task.WhenAll(_running.Values);
 
     /// <summary>
-    /// Processes inbound messages still pending (the app stopped after accepting them). A message whose human message was
-    /// already stored is not stored again: it is completed if its reply exists, otherwise its run is retried.
+    /// Processes inbound messages still pending (the app stopped after accepting them). Each is checked inside its
+    /// session's lock (<see cref="ChatRuntime"/>): a message already stored is not stored again; it is completed if its
+    /// reply exists, otherwise its run is retried. Messages this process is working on are skipped.
     /// </summary>
     public async Task<int> RecoverAsync(CancellationToken ct)
     {
@@ -54,40 +55,9 @@ public sealed partial class ChatInbox(
                 .Where(m => m.Status == InboundStatus.Pending).OrderBy(m => m.AcceptedAt).ToListAsync(ct);
         }
         var recovered = 0;
-        foreach (var row in pending)
+        foreach (var row in pending.Where(r => !_running.ContainsKey(r.Id)))
         {
-            if (_running.ContainsKey(row.Id))
-            {
-                continue;
-            }
-            await using var db = await dbFactory.CreateForTeamAsync(row.TeamId, ct);
-            var marker = row.Id.ToString();
-            var human = await db.ChatMessages.AsNoTracking()
-                .Where(m => m.SessionId == row.SessionId && m.Role == MessageRole.Human && m.MetadataJson.Contains(marker))
-                .Select(m => new { m.Id, m.Sequence }).FirstOrDefaultAsync(ct);
-            if (human is null)
-            {
-                Dispatch(row, retry: false);
-            }
-            else
-            {
-                var reply = await db.ChatMessages.AsNoTracking()
-                    .Where(m => m.SessionId == row.SessionId && m.Sequence > human.Sequence && m.Role == MessageRole.Ai)
-                    .OrderBy(m => m.Sequence).Select(m => (Guid?)m.Id).FirstOrDefaultAsync(ct);
-                if (reply is null)
-                {
-                    Dispatch(row, retry: true);
-                }
-                else
-                {
-                    var tracked = await db.InboundMessages.SingleAsync(m => m.Id == row.Id, ct);
-                    tracked.HumanMessageId = human.Id;
-                    tracked.ReplyMessageId = reply;
-                    tracked.Status = InboundStatus.Complete;
-                    tracked.FinishedAt = clock.GetUtcNow().UtcDateTime;
-                    await db.SaveChangesAsync(ct);
-                }
-            }
+            Dispatch(row, recovering: true);
             recovered++;
         }
         if (recovered > 0)
@@ -97,7 +67,7 @@ public sealed partial class ChatInbox(
         return recovered;
     }
 
-    private void Dispatch(InboundMessage row, bool retry)
+    private void Dispatch(InboundMessage row, bool recovering)
     {
         streams.Open(row.Id);
         var token = _stopping.Token;
@@ -106,10 +76,8 @@ public sealed partial class ChatInbox(
         try
         {
             // Enqueued synchronously, so messages of one session run in the order they were accepted.
-            turn = retry
-                ? runtime.RetryAsync(row.TeamId, row.SessionId, OnToken, token)
-                : runtime.SendAsync(row.TeamId, row.SessionId, row.Text, OnToken, token,
-                    new InboundDetails(row.Id, row.AttachmentIds, row.ContextJson));
+            turn = runtime.SendAsync(row.TeamId, row.SessionId, row.Text, OnToken, token,
+                new InboundDetails(row.Id, row.AttachmentIds, row.ContextJson, recovering));
         }
         catch (Exception ex)
         {
@@ -145,7 +113,19 @@ public sealed partial class ChatInbox(
         {
             await using var db = await dbFactory.CreateForTeamAsync(row.TeamId, CancellationToken.None);
             var tracked = await db.InboundMessages.FirstOrDefaultAsync(m => m.Id == row.Id);
-            if (tracked is not null)
+            if (result is { AlreadyHandled: true })
+            {
+                // An earlier run (or another instance) answered it: complete the row if nobody has yet.
+                if (tracked is { Status: InboundStatus.Pending })
+                {
+                    tracked.HumanMessageId = result.HumanMessageId;
+                    tracked.ReplyMessageId = result.ExistingReplyId;
+                    tracked.Status = InboundStatus.Complete;
+                    tracked.FinishedAt = clock.GetUtcNow().UtcDateTime;
+                    await db.SaveChangesAsync(CancellationToken.None);
+                }
+            }
+            else if (tracked is not null)
             {
                 tracked.HumanMessageId = result?.HumanMessageId;
                 tracked.ReplyMessageId = result?.Reply?.MessageId;

@@ -156,7 +156,49 @@ public sealed partial class ChatRuntime(
         InboundDetails? inbound) =>
         inbound is null
             ? SendAsync(teamId, sessionId, text, onToken, ct)
-            : queue.EnqueueAsync(sessionId, () => ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct, inbound));
+            : queue.EnqueueAsync(sessionId, () => ProcessInboundAsync(teamId, sessionId, text, onToken, ct, inbound));
+
+    /// <summary>
+    /// An inbound message of the chat API. When it may have been handled already (recovered after a restart, or with
+    /// several app instances, where another instance may have recovered it), the inbound row and the transcript are
+    /// checked first, inside the session's lock: a stored and answered message is not run again, a stored but unanswered
+    /// one is retried without storing it twice.
+    /// </summary>
+    private async Task<ChatTurn> ProcessInboundAsync(Guid teamId, Guid sessionId, string text, Func<string, ValueTask>? onToken,
+        CancellationToken ct, InboundDetails inbound)
+    {
+        if (inbound.Recovering || queue.IsDistributed)
+        {
+            ChatMessage? human;
+            int lastSequence;
+            await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+            {
+                var status = await db.InboundMessages.Where(m => m.Id == inbound.InboundId).Select(m => (InboundStatus?)m.Status).FirstOrDefaultAsync(ct);
+                if (status is not InboundStatus.Pending)
+                {
+                    return new ChatTurn(sessionId, null, null, null, AlreadyHandled: true);
+                }
+                var marker = inbound.InboundId.ToString();
+                human = await db.ChatMessages.AsNoTracking()
+                    .Where(m => m.SessionId == sessionId && m.Role == MessageRole.Human && m.MetadataJson.Contains(marker)).FirstOrDefaultAsync(ct);
+                if (human is null)
+                {
+                    return await ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct, inbound);
+                }
+                var reply = await db.ChatMessages.Where(m => m.SessionId == sessionId && m.Sequence > human.Sequence && m.Role == MessageRole.Ai)
+                    .OrderBy(m => m.Sequence).Select(m => (Guid?)m.Id).FirstOrDefaultAsync(ct);
+                if (reply is not null)
+                {
+                    return new ChatTurn(sessionId, human.Id, null, null, AlreadyHandled: true, ExistingReplyId: reply);
+                }
+                lastSequence = await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => m.Sequence, ct);
+            }
+            return human.Sequence == lastSequence
+                ? await ProcessAsync(teamId, sessionId, human.Content, human.Hidden, retryOf: human, onToken, ct)
+                : new ChatTurn(sessionId, human.Id, null, "This message was not answered before later messages arrived. Send it again.");
+        }
+        return await ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct, inbound);
+    }
 
     /// <summary>Runs the pipeline again for the last human message that has no reply (after a provider failure).</summary>
     public Task<ChatTurn> RetryAsync(Guid teamId, Guid sessionId, Func<string, ValueTask>? onToken, CancellationToken ct) =>

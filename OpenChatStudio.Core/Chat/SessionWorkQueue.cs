@@ -1,12 +1,24 @@
+using OpenChatStudio.Core.ScaleOut;
+
 namespace OpenChatStudio.Core.Chat;
 
 /// <summary>
 /// Runs work for one session strictly one at a time, in arrival order: a queue per session, not a lock that drops
-/// messages. Different sessions run in parallel. (Per process: with several app instances, route a session to one
-/// instance or add a distributed queue.)
+/// messages. Different sessions run in parallel. Each piece of work also holds the session's <see cref="ISessionLock"/>:
+/// with Redis configured, work of one session on different app instances never overlaps either (in-process order is
+/// arrival order; across instances, whichever instance takes the lock first).
 /// </summary>
-public sealed class SessionWorkQueue
+public sealed class SessionWorkQueue(ISessionLock sessionLock)
 {
+    /// <summary>A queue for one process only (no distributed lock).</summary>
+    public SessionWorkQueue()
+        : this(InProcessSessionLock.Instance)
+    {
+    }
+
+    /// <summary>Whether work is also excluded across app instances.</summary>
+    public bool IsDistributed => sessionLock.IsDistributed;
+
     private readonly object _sync = new();
     private readonly Dictionary<Guid, Task> _tails = new();
 
@@ -19,7 +31,7 @@ public sealed class SessionWorkQueue
         lock (_sync)
         {
             var previous = _tails.GetValueOrDefault(sessionId) ?? Task.CompletedTask;
-            next = RunAfterAsync(previous, start.Task, work);
+            next = RunAfterAsync(sessionId, previous, start.Task, work);
             _tails[sessionId] = next;
         }
         start.SetResult();
@@ -50,7 +62,7 @@ public sealed class SessionWorkQueue
         }
     }
 
-    private static async Task<T> RunAfterAsync<T>(Task previous, Task start, Func<Task<T>> work)
+    private async Task<T> RunAfterAsync<T>(Guid sessionId, Task previous, Task start, Func<Task<T>> work)
     {
         await start.ConfigureAwait(false);
         try
@@ -61,6 +73,9 @@ public sealed class SessionWorkQueue
         {
             // The previous message's failure is its own; this one still runs.
         }
-        return await work().ConfigureAwait(false);
+        await using (await sessionLock.AcquireAsync(sessionId, CancellationToken.None).ConfigureAwait(false))
+        {
+            return await work().ConfigureAwait(false);
+        }
     }
 }

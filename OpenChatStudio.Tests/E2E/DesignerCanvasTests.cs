@@ -224,15 +224,31 @@ public class DesignerCanvasTests : IClassFixture<BrowserFixture>, IAsyncLifetime
     }
 
     /// <summary>Zoom to fit so every node is on screen (the 1280 px wide test window shows only part of the canvas).</summary>
+    /// <remarks>
+    /// Fit uses the node sizes the diagram has measured; a node added a moment earlier may not be measured yet on a busy
+    /// machine, so Fit is pressed again (up to three times) until every node is inside the canvas.
+    /// </remarks>
     private static async Task FitAsync(IPage page)
     {
-        await page.GetByTestId("zoom-fit").ClickAsync();
-        await page.WaitForFunctionAsync(@"() => {
+        const string allNodesVisible = @"() => {
             const c = document.querySelector('.diagram-canvas').getBoundingClientRect();
             const nodes = [...document.querySelectorAll('.diagram-canvas .ocs-node')];
             return nodes.length > 0 && nodes.every(n => { const r = n.getBoundingClientRect();
                 return r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom; });
-        }");
+        }";
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.GetByTestId("zoom-fit").ClickAsync();
+            try
+            {
+                await page.WaitForFunctionAsync(allNodesVisible, null, new() { Timeout = attempt < 3 ? 5_000 : 15_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                // Pressed before the newest node was measured: press again.
+            }
+        }
     }
 
     /// <summary>A real mouse drag: press on the centre of <paramref name="from"/>, move in steps, release on <paramref name="to"/>.</summary>

@@ -295,8 +295,10 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
         var bot = await _kit.BotAsync();
         var fresh = Guid.Parse(await _kit.StartAsync(bot, "ocs:r1"));
         var half = Guid.Parse(await _kit.StartAsync(bot, "ocs:r2"));
+        var answeredSession = Guid.Parse(await _kit.StartAsync(bot, "ocs:r3"));
         var dbFactory = _app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
-        InboundMessage notStarted, humanStored;
+        InboundMessage notStarted, humanStored, answered;
+        ChatMessage answer;
         await using (var db = await dbFactory.CreateForTeamAsync(bot.Access.TeamId, default))
         {
             // As if the app died after the 202 (first) and after the human message was stored (second).
@@ -307,23 +309,32 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
             {
                 MetadataJson = $"{{\"inbound_id\":\"{humanStored.Id}\"}}",
             });
+            // ...and as if it died after the reply was stored, before the row was marked complete.
+            answered = new InboundMessage(bot.Access.TeamId, answeredSession, "all done", [], null, DateTime.UtcNow);
+            answer = new ChatMessage(bot.Access.TeamId, answeredSession, 2, MessageRole.Ai, "stored reply");
+            db.InboundMessages.Add(answered);
+            db.ChatMessages.AddRange(new ChatMessage(bot.Access.TeamId, answeredSession, 1, MessageRole.Human, "all done")
+            {
+                MetadataJson = $"{{\"inbound_id\":\"{answered.Id}\"}}",
+            }, answer);
             await db.SaveChangesAsync();
         }
 
         var recovered = await _app.Services.GetRequiredService<ChatInbox>().RecoverAsync(default);
         await _kit.IdleAsync();
 
-        Assert.True(recovered >= 2);
+        Assert.True(recovered >= 3);
         Assert.Contains(_app.Services.GetServices<IHostedService>(), s => s is ChatInboxRecovery);
         await using (var db = await dbFactory.CreateForTeamAsync(bot.Access.TeamId, default))
         {
-            foreach (var (row, session) in new[] { (notStarted, fresh), (humanStored, half) })
+            foreach (var (row, session) in new[] { (notStarted, fresh), (humanStored, half), (answered, answeredSession) })
             {
                 var done = await db.InboundMessages.SingleAsync(m => m.Id == row.Id);
                 Assert.Equal(InboundStatus.Complete, done.Status);
                 var roles = await db.ChatMessages.Where(m => m.SessionId == session).OrderBy(m => m.Sequence).Select(m => m.Role).ToListAsync();
                 Assert.Equal([MessageRole.Human, MessageRole.Ai], roles);
             }
+            Assert.Equal(answer.Id, (await db.InboundMessages.SingleAsync(m => m.Id == answered.Id)).ReplyMessageId);
         }
     }
 
