@@ -39,7 +39,9 @@ public sealed class SessionQueryService(IDbContextFactory<AppDbContext> dbFactor
             .Skip(page * pageSize).Take(pageSize)
             .Select(s => s.Id)
             .ToListAsync(ct);
-        var rows = await db.ChatSessions.AsNoTracking().Where(s => ids.Contains(s.Id))
+        // The ids come from the team-scoped query above, so this lookup goes by primary key alone: with the team filter
+        // as well, SQLite's planner walked the team's index (every session of the team: 0.5 s at 100k) instead.
+        var rows = await db.ChatSessions.IgnoreQueryFilters().AsNoTracking().Where(s => ids.Contains(s.Id))
             .Select(s => new
             {
                 s.Id,

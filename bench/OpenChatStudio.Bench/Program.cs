@@ -22,6 +22,10 @@ if (args is ["sessions-measure", ..])
         (nameof(bench.ChatbotVersionHasRating), bench.ChatbotVersionHasRating),
         (nameof(bench.TagFilter), bench.TagFilter),
         (nameof(bench.TeamWidePage1000), bench.TeamWidePage1000),
+        (nameof(bench.TeamWidePage2KnownTotal), bench.TeamWidePage2KnownTotal),
+        (nameof(bench.ChatbotVersionHasRatingPage2KnownTotal), bench.ChatbotVersionHasRatingPage2KnownTotal),
+        (nameof(bench.TagFilterPage2KnownTotal), bench.TagFilterPage2KnownTotal),
+        (nameof(bench.TeamWidePage1000KnownTotal), bench.TeamWidePage1000KnownTotal),
     };
     foreach (var (name, run) in cases)
     {
@@ -34,7 +38,7 @@ if (args is ["sessions-measure", ..])
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
         times.Sort();
-        Console.WriteLine($"{name,-26} total={first.Total,7} rows={first.Rows.Count,3} median={times[10],8:0.00} ms  p95={times[18],8:0.00} ms");
+        Console.WriteLine($"{name,-40} total={first.Total,7} rows={first.Rows.Count,3} median={times[10],8:0.00} ms  p95={times[18],8:0.00} ms");
     }
     bench.Cleanup();
     return 0;

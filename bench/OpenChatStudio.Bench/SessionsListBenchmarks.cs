@@ -122,4 +122,19 @@ public class SessionsListBenchmarks
 
     [Benchmark]
     public Task<SessionPage> TeamWidePage1000() => _query.QueryAsync(_access, new SessionFilter(), 1000, 25, default);
+
+    // Later pages of a filter, as the Sessions page asks for them: the total counted on the first page is passed back.
+
+    [Benchmark]
+    public Task<SessionPage> TeamWidePage2KnownTotal() => _query.QueryAsync(_access, new SessionFilter(), 1, 25, default, SessionCount);
+
+    [Benchmark]
+    public Task<SessionPage> ChatbotVersionHasRatingPage2KnownTotal() => _query.QueryAsync(_access,
+        new SessionFilter(ChatbotId: _chatbot, VersionNumber: 1, HasRating: true), 1, 25, default, 5_000);
+
+    [Benchmark]
+    public Task<SessionPage> TagFilterPage2KnownTotal() => _query.QueryAsync(_access, new SessionFilter(Tag: "vip"), 1, 25, default, 2_000);
+
+    [Benchmark]
+    public Task<SessionPage> TeamWidePage1000KnownTotal() => _query.QueryAsync(_access, new SessionFilter(), 1000, 25, default, SessionCount);
 }
