@@ -24,6 +24,12 @@ public sealed class ChatSession : ITeamOwned
     /// <summary>Session tags (JSON array of strings).</summary>
     public string TagsJson { get; set; } = "[]";
 
+    /// <summary>
+    /// Whether a participant rated any of the session's bot messages: kept by <see cref="Sessions.MessageRatings"/> so the
+    /// sessions list filters on a column instead of probing every candidate session's messages.
+    /// </summary>
+    public bool HasRating { get; set; }
+
     /// <summary>Which chatbot version the session talks to (working for the preview, published for public surfaces).</summary>
     public Versions.VersionSelection VersionSelection { get; private set; }
 

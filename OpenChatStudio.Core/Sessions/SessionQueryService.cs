@@ -105,9 +105,7 @@ public sealed class SessionQueryService(IDbContextFactory<AppDbContext> dbFactor
         }
         if (f.HasRating is { } hasRating)
         {
-            q = hasRating
-                ? q.Where(s => db.ChatMessages.Any(m => m.SessionId == s.Id && m.Rating != null))
-                : q.Where(s => !db.ChatMessages.Any(m => m.SessionId == s.Id && m.Rating != null));
+            q = q.Where(s => s.HasRating == hasRating);
         }
         return q;
     }

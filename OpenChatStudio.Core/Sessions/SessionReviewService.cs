@@ -223,8 +223,7 @@ public sealed class SessionReviewService(
         {
             return Result<bool>.Fail("Only the chatbot's messages in this session can be rated.");
         }
-        message.Rating = rating;
-        await db.SaveChangesAsync(ct);
+        await MessageRatings.SetAsync(db, message, rating, ct);
         return Result<bool>.Ok(true);
     }
 

@@ -121,8 +121,7 @@ public static class HostedChatApi
         {
             return ChatApi.Detail(StatusCodes.Status404NotFound, "No message matches the given query.");
         }
-        message.Rating = rating;
-        await db.SaveChangesAsync(ct);
+        await Core.Sessions.MessageRatings.SetAsync(db, message, rating, ct);
         return Results.Json(new JsonObject
         {
             ["created_at"] = ChatApiJson.Timestamp(message.CreatedAt),

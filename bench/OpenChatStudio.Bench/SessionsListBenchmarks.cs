@@ -86,6 +86,7 @@ public class SessionsListBenchmarks
                 {
                     Status = statuses[i % statuses.Length],
                     TagsJson = i % 50 == 0 ? "[\"vip\"]" : "[]",
+                    HasRating = i % 10 == 0,
                 };
                 db.ChatSessions.Add(s);
                 db.Entry(s).Property(x => x.CreatedAt).CurrentValue = Start.AddMinutes(i);

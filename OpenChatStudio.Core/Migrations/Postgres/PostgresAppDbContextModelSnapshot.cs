@@ -536,6 +536,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.Property<DateTime?>("EndedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("HasRating")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTime?>("LastActivityAt")
                         .HasColumnType("timestamp with time zone");
 

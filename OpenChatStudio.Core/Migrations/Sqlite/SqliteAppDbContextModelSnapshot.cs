@@ -523,6 +523,9 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                     b.Property<DateTime?>("EndedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("HasRating")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("LastActivityAt")
                         .HasColumnType("TEXT");
 

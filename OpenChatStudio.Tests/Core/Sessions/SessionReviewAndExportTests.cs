@@ -94,6 +94,27 @@ public class SessionReviewAndExportTests : IAsyncLifetime
         Assert.Equal(1, (await _host.Get<SessionQueryService>().QueryAsync(_access, new SessionFilter(HasRating: true), 0, 10, default)).Total);
     }
 
+    [Fact]
+    public async Task RatedFilter_FollowsRatingsAsTheyAreSetAndCleared()
+    {
+        var bot = await _seed.ChatbotAsync("Rated");
+        var p = await _seed.ParticipantAsync("rated@example.test");
+        var id = await _seed.SessionAsync(bot, p.Id, T0, exchange: ["q1", "a1", "q2", "a2"]);
+        var answers = (await Review.GetAsync(_access, id, default))!.Messages.Where(m => m.Role == MessageRole.Ai).Select(m => m.Id).ToList();
+        async Task<(int Rated, int Unrated)> CountsAsync() => (
+            (await _host.Get<SessionQueryService>().QueryAsync(_access, new SessionFilter(ChatbotId: bot, HasRating: true), 0, 10, default)).Total,
+            (await _host.Get<SessionQueryService>().QueryAsync(_access, new SessionFilter(ChatbotId: bot, HasRating: false), 0, 10, default)).Total);
+
+        Assert.Equal((0, 1), await CountsAsync());
+        await Review.SetRatingAsync(_access.TeamId, id, answers[0], MessageRating.Up, default);
+        await Review.SetRatingAsync(_access.TeamId, id, answers[1], MessageRating.Down, default);
+        Assert.Equal((1, 0), await CountsAsync());
+        await Review.SetRatingAsync(_access.TeamId, id, answers[0], null, default);
+        Assert.Equal((1, 0), await CountsAsync()); // the other answer is still rated
+        await Review.SetRatingAsync(_access.TeamId, id, answers[1], null, default);
+        Assert.Equal((0, 1), await CountsAsync());
+    }
+
     private static List<List<string>> ParseCsv(string text)
     {
         var rows = new List<List<string>>();

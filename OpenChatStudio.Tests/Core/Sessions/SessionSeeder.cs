@@ -27,10 +27,13 @@ public sealed class SessionSeeder(CoreHost host, TeamAccess access)
         params string[] exchange)
     {
         await using var db = await host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(access.TeamId, default);
-        var session = new ChatSession(access.TeamId, chatbotId, participantId, platform) { Status = status, TagsJson = JsonSerializer.Serialize(tags ?? []) };
+        var texts = exchange.Length == 0 ? ["hello", "hi there"] : exchange;
+        var session = new ChatSession(access.TeamId, chatbotId, participantId, platform)
+        {
+            Status = status, TagsJson = JsonSerializer.Serialize(tags ?? []), HasRating = rating is not null && texts.Length > 1, // as MessageRatings keeps it
+        };
         db.ChatSessions.Add(session);
         db.Entry(session).Property(s => s.CreatedAt).CurrentValue = createdAt;
-        var texts = exchange.Length == 0 ? ["hello", "hi there"] : exchange;
         for (var i = 0; i < texts.Length; i++)
         {
             var role = i % 2 == 0 ? MessageRole.Human : MessageRole.Ai;
