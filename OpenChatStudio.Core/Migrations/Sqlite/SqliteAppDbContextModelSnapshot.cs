@@ -567,6 +567,8 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
 
                     b.HasIndex("TeamId", "CreatedAt");
 
+                    b.HasIndex("TeamId", "TagsJson");
+
                     b.HasIndex("TeamId", "ChatbotId", "CreatedAt");
 
                     b.HasIndex("TeamId", "Platform", "CreatedAt");
