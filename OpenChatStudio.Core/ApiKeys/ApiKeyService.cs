@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using OpenChatStudio.Core.Common;
 using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.ScaleOut;
 using OpenChatStudio.Core.Teams;
 
 namespace OpenChatStudio.Core.ApiKeys;
@@ -12,10 +13,31 @@ namespace OpenChatStudio.Core.ApiKeys;
 /// Team API keys: admins create and revoke them; the API authenticates requests with them. A key looks like
 /// <c>ocs_&lt;prefix&gt;_&lt;secret&gt;</c>; only its SHA-256 hash is stored. A key that authenticated is remembered (by its
 /// hash) for <see cref="AuthenticationCacheTime"/>, so a busy client costs one lookup per key every few seconds rather
-/// than one per request; revoking a key forgets it at once in this process (other instances within that time).
+/// than one per request; revoking a key forgets it at once in this process and, with Redis configured, in every other
+/// instance (<see cref="IInstanceMessages"/>; without Redis, other instances — if any — within that time).
 /// </summary>
-public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock)
+public sealed class ApiKeyService
 {
+    public const string RevokedTopic = "api-key-revoked";
+
+    private readonly IDbContextFactory<AppDbContext> dbFactory;
+    private readonly TimeProvider clock;
+    private readonly IInstanceMessages instances;
+
+    public ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, IInstanceMessages? instances = null)
+    {
+        this.dbFactory = dbFactory;
+        this.clock = clock;
+        this.instances = instances ?? SingleInstanceMessages.Instance;
+        this.instances.Subscribe(RevokedTopic, message =>
+        {
+            if (Guid.TryParse(message, out var keyId))
+            {
+                Forget(keyId);
+            }
+        });
+    }
+
     public const string KeyStart = "ocs_";
 
     public const int PrefixLength = 8;
@@ -79,6 +101,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Tim
         key.Revoke(clock.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(ct);
         Forget(key.Id);
+        await instances.PublishAsync(RevokedTopic, key.Id.ToString(), ct);
         return Result<ApiKeyInfo>.Ok(ToInfo(key));
     }
 

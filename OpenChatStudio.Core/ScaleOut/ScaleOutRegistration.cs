@@ -16,7 +16,8 @@ public static class ScaleOutRegistration
 {
     /// <summary>
     /// Several app instances on one database: with <c>Redis:Connection</c> set, sessions are locked in Redis
-    /// (<see cref="RedisSessionLock"/>); without it, the in-process queue is all there is (one instance).
+    /// (<see cref="RedisSessionLock"/>) and instances tell each other about cache changes (<see cref="RedisInstanceMessages"/>);
+    /// without it, the in-process queue and caches are all there is (one instance).
     /// </summary>
     public static IServiceCollection AddScaleOut(this IServiceCollection services, IConfiguration configuration)
     {
@@ -24,12 +25,14 @@ public static class ScaleOutRegistration
         if (string.IsNullOrWhiteSpace(options.Connection))
         {
             services.TryAddSingleton<ISessionLock>(InProcessSessionLock.Instance);
+            services.TryAddSingleton<IInstanceMessages>(SingleInstanceMessages.Instance);
             return services;
         }
         var redisConfig = ConfigurationOptions.Parse(options.Connection);
         redisConfig.AbortOnConnectFail = false; // start even when Redis is down for a moment; commands fail clearly until it is back
         services.TryAddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisConfig));
         services.TryAddSingleton<ISessionLock, RedisSessionLock>();
+        services.TryAddSingleton<IInstanceMessages, RedisInstanceMessages>();
         return services;
     }
 }
