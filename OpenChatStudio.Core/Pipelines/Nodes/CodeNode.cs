@@ -82,12 +82,17 @@ public sealed class CodeNode : PipelineNode<CodeNode.Params>
         {
             throw new PipelineNodeException(script.SyntaxError ?? "The code could not be parsed.");
         }
+        // Helpers are synchronous: what a script may read from the database is read first, and only when it asks for it.
+        var schedules = p.Code.Contains("get_participant_schedules", StringComparison.Ordinal)
+            ? await context.Services.Reminders.ListAsync(context.Run, ct).ConfigureAwait(false)
+            : null;
         // The script is synchronous CPU work: run it on the pool so parallel branches keep moving, and so Jint's
         // per-thread memory accounting sees this script alone.
-        return await Task.Run(() => Run(prepared, p.Routes, context, ct), ct).ConfigureAwait(false);
+        return await Task.Run(() => Run(prepared, p.Routes, context, schedules, ct), ct).ConfigureAwait(false);
     }
 
-    private NodeResult Run(Prepared<Script> prepared, IReadOnlyList<string> routes, NodeContext context, CancellationToken ct)
+    private NodeResult Run(Prepared<Script> prepared, IReadOnlyList<string> routes, NodeContext context,
+        IReadOnlyList<Tools.ReminderInfo>? schedules, CancellationToken ct)
     {
         var sandbox = _engines.Sandbox;
         var lease = _engines.Rent();
@@ -98,7 +103,7 @@ public sealed class CodeNode : PipelineNode<CodeNode.Params>
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var reusable = false;
         lease.Deadline.Begin(sandbox.Limits.Timeout, ct);
-        globals.Attach(context, routes);
+        globals.Attach(context, routes, schedules);
         string output;
         int? selectedRoute;
         try

@@ -25,6 +25,7 @@ internal sealed class CodeNodeGlobals
     private readonly Engine _engine;
     private NodeContext? _context;
     private IReadOnlyList<string> _routes = [];
+    private IReadOnlyList<Tools.ReminderInfo>? _schedules;
     private int _consoleLines;
 
     /// <summary>Installs the helpers on <paramref name="engine"/> once; they act on whichever run is attached.</summary>
@@ -38,10 +39,13 @@ internal sealed class CodeNodeGlobals
     public int? SelectedRoute { get; private set; }
 
     /// <summary>Points the helpers at one run's state; <see cref="Detach"/> when the run is over.</summary>
-    public void Attach(NodeContext context, IReadOnlyList<string> routes)
+    /// <param name="schedules">The participant's pending scheduled messages, read before the run when the script uses
+    /// <c>get_participant_schedules</c> (helpers are synchronous).</param>
+    public void Attach(NodeContext context, IReadOnlyList<string> routes, IReadOnlyList<Tools.ReminderInfo>? schedules = null)
     {
         _context = context;
         _routes = routes;
+        _schedules = schedules;
         _consoleLines = 0;
         SelectedRoute = null;
     }
@@ -51,6 +55,7 @@ internal sealed class CodeNodeGlobals
     {
         _context = null;
         _routes = [];
+        _schedules = null;
     }
 
     private NodeContext Context => _context ?? throw new PipelineNodeException("Helpers are only available while the code runs.");
@@ -147,6 +152,18 @@ internal sealed class CodeNodeGlobals
 
         Define(global, "get_node_output", 1, args =>
             Context.State.GetOutput(Text(args, 0, "get_node_output(node_name): node_name")) is { } output ? JsString.Create(output) : JsValue.Null);
+        Define(global, "get_participant_schedules", 0, _ =>
+        {
+            var items = (Context is null ? [] : _schedules ?? []).Select(r => (JsonNode?)new JsonObject
+            {
+                ["id"] = r.Id,
+                ["name"] = r.Name,
+                ["message"] = r.Message,
+                ["next_trigger_date"] = r.NextDueUtc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                ["schedule"] = r.Schedule,
+            }).ToArray();
+            return JsJson.ToJs(_engine, new JsonArray(items));
+        });
         Define(global, "get_selected_route", 1, args =>
             Context.State.GetSelectedRoute(Text(args, 0, "get_selected_route(router_node_name): router_node_name")) is { } route ? JsString.Create(route) : JsValue.Null);
         Define(global, "get_node_path", 1, args =>

@@ -217,6 +217,23 @@ public class CodeNodeTests
     }
 
     [Fact]
+    public async Task CodeNode_GetParticipantSchedules_ListsThisParticipantsPendingReminders()
+    {
+        var reminders = new OpenChatStudio.Core.Pipelines.Tools.InMemoryReminderStore();
+        var engine = new EngineHarness(reminders: reminders);
+        var run = new PipelineRunContext(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var due = new DateTime(2026, 12, 1, 9, 30, 0, DateTimeKind.Utc);
+        await reminders.CreateAsync(run, new("stretch", "Time to stretch", due), default);
+        await reminders.CreateAsync(run with { ParticipantId = Guid.NewGuid() }, new("other", "Not yours", due), default);
+        var graph = CodeGraph("function main(input) { const s = get_participant_schedules(); return s.length + '|' + s[0].name + '|' + s[0].message + '|' + s[0].next_trigger_date; }");
+
+        var result = await engine.RunAsync(graph, "hi", context: run);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("1|stretch|Time to stretch|2026-12-01T09:30:00Z", result.Reply);
+    }
+
+    [Fact]
     public async Task CodeNode_RequireNodeOutputs_OfABranchNotTaken_FailsClearly()
     {
         var graph = PipelineGraphBuilder.WithStartAndEnd()
