@@ -538,17 +538,16 @@ public sealed partial class ChatRuntime(
                 row.ProtectedData = protector.Protect(result.State.ParticipantDataSnapshot());
                 row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
             }
-            if (result.State.SessionTags.Count > 0)
+            // New pipeline tags join the tags stored now (read again: a reviewer may have tagged the session while the
+            // pipeline ran), not the copy loaded at the start of the turn.
+            var storedTags = result.State.SessionTags.Count > 0
+                ? await db.ChatSessions.Where(s => s.Id == sessionId).Select(s => s.TagsJson).FirstAsync(ct)
+                : null;
+            db.ChatSessions.Attach(session);
+            if (storedTags is not null)
             {
-                // Read the tags again: a reviewer may have tagged the session while the pipeline ran.
-                var current = await db.ChatSessions.Where(s => s.Id == sessionId).Select(s => s.TagsJson).FirstAsync(ct);
-                var existing = JsonSerializer.Deserialize<List<string>>(current) ?? [];
-                db.ChatSessions.Attach(session);
+                var existing = JsonSerializer.Deserialize<List<string>>(storedTags) ?? [];
                 session.TagsJson = JsonSerializer.Serialize(existing.Union(result.State.SessionTags).ToList());
-            }
-            else
-            {
-                db.ChatSessions.Attach(session);
             }
             if (result.State.SessionStateChanged)
             {
@@ -639,7 +638,9 @@ public sealed partial class ChatRuntime(
     /// <summary>The files sent with a stored human message (a retry runs with them again).</summary>
     private static async Task<IReadOnlyList<PipelineAttachment>> LoadAttachmentsAsync(AppDbContext db, Guid messageId, CancellationToken ct) =>
         (await db.ChatAttachments.Where(a => a.MessageId == messageId).OrderBy(a => a.Id).ToListAsync(ct))
-            .ConvertAll(f => new PipelineAttachment(f.Id, f.Name, f.ContentType, f.Size, f.Content));
+            .ConvertAll(ForPipeline);
+
+    private static PipelineAttachment ForPipeline(ChatAttachment file) => new(file.Id, file.Name, file.ContentType, file.Size, file.Content);
 
     /// <summary>Links the inbound files to the human message; returns them for the run state.</summary>
     private static async Task<IReadOnlyList<PipelineAttachment>> AttachInboundAsync(AppDbContext db, ChatMessage human, InboundDetails inbound,
@@ -660,7 +661,7 @@ public sealed partial class ChatRuntime(
                 file.MessageId = human.Id;
             }
             metadata["attachments"] = new JsonArray(files.Select(f => (JsonNode?)JsonValue.Create(f.Id)).ToArray());
-            attachments = files.Select(f => new PipelineAttachment(f.Id, f.Name, f.ContentType, f.Size, f.Content)).ToList();
+            attachments = files.ConvertAll(ForPipeline);
         }
         human.MetadataJson = metadata.ToJsonString();
         return attachments;
