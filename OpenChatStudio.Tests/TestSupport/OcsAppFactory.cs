@@ -51,6 +51,14 @@ public sealed class OcsAppFactory : WebApplicationFactory<Program>, IAsyncLifeti
         return result.Value!;
     }
 
+    /// <summary>Makes an existing user a member of the team with this slug, in this role.</summary>
+    public async Task AddToTeamAsync(Guid userId, string teamSlug, TeamRole role)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<AccountService>().AddToTeamAsync(userId, teamSlug, role, CancellationToken.None);
+        Assert.True(result.Succeeded, result.Error);
+    }
+
     public async Task<TeamSummary> CreateTeamAsync(Guid ownerId, string name)
     {
         var result = await Services.GetRequiredService<TeamService>().CreateTeamAsync(ownerId, name, CancellationToken.None);

@@ -11,22 +11,27 @@ using OpenChatStudio.Tests.TestSupport;
 namespace OpenChatStudio.Tests.Core.Sessions;
 
 /// <summary>Writes sessions and messages straight into the database, with chosen timestamps, tags, versions and ratings.</summary>
-public sealed class SessionSeeder(CoreHost host, TeamAccess access)
+public sealed class SessionSeeder(IServiceProvider services, TeamAccess access)
 {
+    public SessionSeeder(CoreHost host, TeamAccess access)
+        : this(host.Services, access)
+    {
+    }
+
     public async Task<Guid> ChatbotAsync(string name)
     {
-        var bot = (await host.Get<ChatbotService>().CreateAsync(access, name, ChatbotTemplates.Blank, default)).Value!;
+        var bot = (await services.GetRequiredServiceOf<ChatbotService>().CreateAsync(access, name, ChatbotTemplates.Blank, default)).Value!;
         return bot.Id;
     }
 
     public Task<Participant> ParticipantAsync(string identifier, string platform = "web", string? name = null) =>
-        host.Get<ChatRuntime>().GetOrCreateParticipantAsync(access.TeamId, platform, identifier, name, null, default);
+        services.GetRequiredServiceOf<ChatRuntime>().GetOrCreateParticipantAsync(access.TeamId, platform, identifier, name, null, default);
 
     public async Task<Guid> SessionAsync(Guid chatbotId, Guid participantId, DateTime createdAt, string platform = "web",
         SessionStatus status = SessionStatus.Active, string[]? tags = null, int? version = null, MessageRating? rating = null,
         params string[] exchange)
     {
-        await using var db = await host.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(access.TeamId, default);
+        await using var db = await services.GetRequiredServiceOf<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(access.TeamId, default);
         var texts = exchange.Length == 0 ? ["hello", "hi there"] : exchange;
         var session = new ChatSession(access.TeamId, chatbotId, participantId, platform)
         {

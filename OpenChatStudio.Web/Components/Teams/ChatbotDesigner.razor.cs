@@ -6,6 +6,7 @@ using Blazor.Diagrams.Core.Geometry;
 using Blazor.Diagrams.Core.Models;
 using Blazor.Diagrams.Core.Models.Base;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.Logging;
 using MudBlazor;
@@ -56,6 +57,7 @@ public partial class ChatbotDesigner
     private string? _dragType;
     private long _changeVersion;
     private long _autosaveVersion;
+    private Task? _saving;
     private bool _importOpen;
     private string _importText = "";
     private string? _importError;
@@ -283,12 +285,29 @@ public partial class ChatbotDesigner
         }, TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// Saves what is on the canvas now. A save already running is awaited first (its snapshot may be older than the
+    /// canvas), so Ctrl+S, autosave, leaving the page and the preview never lose an edit to a save in flight.
+    /// </summary>
     private async Task SaveAsync()
     {
-        if (ReadOnly || Blocked || _diagram is null || _saveState == SaveState.Saving || Access is null)
+        while (_saving is { IsCompleted: false } running)
+        {
+            await running;
+        }
+        _saving = SaveOnceAsync();
+        await _saving;
+    }
+
+    private async Task SaveOnceAsync()
+    {
+        if (ReadOnly || Blocked || _diagram is null || Access is null)
         {
             return;
         }
+        // An edit whose debounced check is still pending is part of this save (and of the undo history).
+        Interlocked.Increment(ref _changeVersion);
+        CheckNow();
         var snapshot = Capture();
         if (snapshot.Same(_saved))
         {
@@ -324,7 +343,7 @@ public partial class ChatbotDesigner
         }
         catch (OperationCanceledException) when (PageToken.IsCancellationRequested)
         {
-            return; // the user left the page
+            return; // the page is being disposed: OnDisposing saves what is left
         }
         catch (Exception ex)
         {
@@ -334,6 +353,67 @@ public partial class ChatbotDesigner
         }
         _saveState = Capture().Same(_saved) ? SaveState.Saved : SaveState.Unsaved;
         StateHasChanged();
+    }
+
+    /// <summary>True while the canvas holds edits that are not stored (or a save of them is still running).</summary>
+    private bool HasUnsavedEdits =>
+        !ReadOnly && _diagram is not null && _saved is not null && (_saving is { IsCompleted: false } || !Capture().Same(_saved));
+
+    /// <summary>
+    /// Leaving for another page of the studio: save the pending edits first (no autosave delay to wait out). When they
+    /// cannot be saved, the user decides whether to leave without them.
+    /// </summary>
+    private async Task OnBeforeInternalNavigationAsync(LocationChangingContext context)
+    {
+        if (!HasUnsavedEdits)
+        {
+            return;
+        }
+        if (!Blocked)
+        {
+            await SaveAsync();
+            if (!HasUnsavedEdits)
+            {
+                return;
+            }
+        }
+        var leave = await Dialogs.ShowMessageBoxAsync("Leave without saving?",
+            Blocked ? "Someone else saved this pipeline since you opened it, so your edits here cannot be saved. Leave and discard them?"
+                    : "Your latest edits could not be saved. Leave and discard them, or stay and try again?",
+            yesText: "Leave without saving", cancelText: "Stay");
+        if (leave != true)
+        {
+            context.PreventNavigation();
+        }
+    }
+
+    /// <summary>
+    /// The page goes away without a navigation the lock saw (the tab closed after the browser's prompt, the circuit
+    /// ended): store edits still pending, outside the page's lifetime.
+    /// </summary>
+    protected override void OnDisposing()
+    {
+        if (!HasUnsavedEdits || Blocked || Access is null)
+        {
+            return;
+        }
+        var snapshot = Capture();
+        var (access, chatbotId, revision, chatbots, logger) = (Access, ChatbotId, _revision, Chatbots, Logger);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var result = await chatbots.SavePipelineAsync(access, chatbotId, snapshot.Graph, snapshot.Layout, revision, CancellationToken.None);
+                if (!result.Succeeded)
+                {
+                    logger.LogWarning("Edits to chatbot {ChatbotId} pending when the designer closed were not saved: {Error}", chatbotId, result.Error);
+                }
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Edits to chatbot {ChatbotId} pending when the designer closed could not be saved", chatbotId);
+            }
+        });
     }
 
     /// <summary>A refused save is a conflict when the stored revision moved on since this page loaded it.</summary>
@@ -353,11 +433,6 @@ public partial class ChatbotDesigner
     private async Task RetrySaveAsync()
     {
         _saveFailure = null;
-        if (_saveState == SaveState.Saving)
-        {
-            return;
-        }
-        _saveState = SaveState.Unsaved;
         await SaveAsync();
     }
 

@@ -40,8 +40,14 @@ public abstract class TeamPageBase : ComponentBase, IDisposable
 
     protected virtual Task OnTeamLoadedAsync() => Task.CompletedTask;
 
+    /// <summary>Runs when the page is disposed, before <see cref="PageToken"/> is cancelled.</summary>
+    protected virtual void OnDisposing()
+    {
+    }
+
     public void Dispose()
     {
+        OnDisposing();
         _cts.Cancel();
         _cts.Dispose();
         GC.SuppressFinalize(this);

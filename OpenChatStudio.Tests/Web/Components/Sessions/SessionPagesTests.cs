@@ -168,8 +168,9 @@ public class SessionPagesTests : BunitTestContext
         Assert.Empty(cut.FindAll("[data-testid=msg-bot] [data-testid=msg-attachment]"));
 
         cut.FindAll("button[data-testid=tag-message]")[1].Click();
-        cut.Find("input[data-testid=message-tag-text], [data-testid=message-tag-text] input").Change("helpful");
-        cut.Find("button[data-testid=message-tag-save]").Click();
+        // The tag field appears after the click's async handler has rendered: wait for it rather than finding it at once.
+        cut.WaitForElement("input[data-testid=message-tag-text], [data-testid=message-tag-text] input").Change("helpful");
+        cut.WaitForElement("button[data-testid=message-tag-save]").Click();
         cut.WaitForAssertion(() => Assert.Equal("helpful", cut.Find("[data-testid=msg-bot] [data-testid=msg-tag]").TextContent.Trim()));
         Assert.Empty(cut.FindAll("[data-testid=msg-human] [data-testid=msg-tag]"));
         Assert.Empty(cut.FindAll("[data-testid=session-tag]"));

@@ -59,7 +59,7 @@ public class ChatbotVersionsPageTests : BunitTestContext
 
         cut.WaitForAssertion(() => cut.Find("button[data-testid=create-version]").Click());
         cut.WaitForAssertion(() => cut.Find("textarea[data-testid=version-description], [data-testid=version-description] textarea").Change("Launch"));
-        cut.Find("button[data-testid=create-version-confirm]").Click();
+        cut.WaitForElement("button[data-testid=create-version-confirm]").Click();
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=published-badge]")));
         Assert.Empty(cut.FindAll("[data-testid=unpublished-warning]"));
@@ -101,7 +101,7 @@ public class ChatbotVersionsPageTests : BunitTestContext
         var cut = Render(bot);
 
         cut.WaitForAssertion(() => cut.Find("button[data-testid=revert-1]").Click());
-        Assert.Contains("Unsaved and unreleased changes", cut.Find("[data-testid=confirm]").TextContent);
+        Assert.Contains("Unsaved and unreleased changes", cut.WaitForElement("[data-testid=confirm]").TextContent);
         Assert.Equal("two", (await bots.GetAsync(_team, bot, default))!.Pipeline.FindNode("t")!.Params["template_string"]!.GetValue<string>());
         cut.Find("button[data-testid=confirm-yes]").Click();
 
