@@ -46,7 +46,7 @@ app.MapStaticAssets();
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
 app.MapOpenApi();
-app.MapScalarApiReference();
+app.MapScalarApiReference(options => options.DisableDefaultFonts());   // self-hosted: no font CDN, works offline
 app.MapAccountEndpoints();
 app.MapTeamsApi();
 app.MapPipelinesApi();

@@ -4,8 +4,12 @@
 #   scripts/test.sh [extra dotnet test args, e.g. --filter "FullyQualifiedName~Teams"]
 #
 # Installs what is missing (root, Debian/Ubuntu), starts a throwaway PostgreSQL and Redis on free loopback ports,
-# builds once, runs the whole suite twice (OCS_TEST_DB=Sqlite, then OCS_TEST_DB=Postgres), stops everything and
-# ends with the line "Tests: N passed, M failed". Exit code 0 only if everything built and passed.
+# builds once, runs the suite in two passes and ends with the line "Tests: N passed, M failed" (exit 0 only if
+# everything built and passed):
+#   sqlite   (OCS_TEST_DB=Sqlite):   every test except the browser tests;
+#   postgres (OCS_TEST_DB=Postgres): every test, browser tests included (they run once, on the production database).
+# A test's pass follows from where it lives: browser tests are the classes in OpenChatStudio.Tests/E2E (namespace
+# OpenChatStudio.Tests.E2E). With your own --filter, both passes run what it selects.
 #
 # Knobs (env): OCS_TEST_RESULTS (TRX folder, default ./TestResults/ci), OCS_TEST_PASS_TIMEOUT (per pass, default 30m),
 #              OCS_TEST_HANG_TIMEOUT (per test, default 10m).
@@ -249,7 +253,11 @@ run_pass() {
   SUMMARIES+=("$(printf '%-9s %4d total, %4d passed, %4d failed, exit %d%s' "$name:" "$total" "$passed" "$failed" "$rc" "$note")")
 }
 
-run_pass sqlite Sqlite "$@"
+if [[ " $* " == *" --filter "* ]]; then
+  run_pass sqlite Sqlite "$@"
+else
+  run_pass sqlite Sqlite --filter "FullyQualifiedName!~OpenChatStudio.Tests.E2E." "$@"
+fi
 run_pass postgres Postgres "$@"     # runs even when the first pass failed
 
 # ---- 6. summary ------------------------------------------------------------------------------------------------
@@ -259,5 +267,19 @@ TIMINGS+=("$(printf '%-28s %5ss' total $(( $(date +%s) - T_START )))")
 printf '\n==================== summary ====================\n'
 printf 'Timings:\n'; printf '  %s\n' "${TIMINGS[@]}"
 printf 'Passes (TRX in %s):\n' "$RESULTS_DIR"; printf '  %s\n' "${SUMMARIES[@]}"
+printf 'Ten slowest test classes (seconds summed over their tests, both passes):\n'
+python3 - "$RESULTS_DIR" <<'PY' || true
+import collections, glob, os, sys, xml.etree.ElementTree as ET
+totals = collections.Counter()
+for path in glob.glob(os.path.join(sys.argv[1], "*", "*.trx")):
+    root = ET.parse(path).getroot()
+    ns = root.tag.split("}")[0] + "}"
+    classes = {d.get("id"): d.find(ns + "TestMethod").get("className") for d in root.iter(ns + "UnitTest")}
+    for r in root.iter(ns + "UnitTestResult"):
+        h, m, s = (r.get("duration") or "0:0:0").split(":")
+        totals[os.path.basename(os.path.dirname(path)) + "  " + classes.get(r.get("testId"), "?")] += int(h) * 3600 + int(m) * 60 + float(s)
+for name, secs in totals.most_common(10):
+    print(f"  {secs:7.1f}  {name}")
+PY
 echo "Tests: $TOTAL_PASSED passed, $TOTAL_FAILED failed"
 ((TOTAL_FAILED == 0))

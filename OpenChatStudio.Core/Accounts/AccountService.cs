@@ -84,6 +84,27 @@ public sealed class AccountService(UserManager<AppUser> users, TeamService teams
             memberships.Where(m => m.UserId == u.Id).Select(m => $"{m.Slug} ({m.Role})").OrderBy(s => s).ToList())).ToList();
     }
 
+    /// <summary>
+    /// Sets a new password for an account (operators only, e.g. when no mail server can deliver a reset link). The
+    /// security stamp changes with it, so sessions signed in with the old password stop working.
+    /// </summary>
+    public async Task<Result<AppUser>> SetPasswordAsync(string email, string password)
+    {
+        var user = await users.FindByEmailAsync(email?.Trim() ?? "");
+        if (user is null)
+        {
+            return Result<AppUser>.Fail($"No account for '{email}'.");
+        }
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        var changed = await users.ResetPasswordAsync(user, token, password);
+        if (!changed.Succeeded)
+        {
+            return Result<AppUser>.Fail(string.Join(" ", changed.Errors.Select(e => e.Description)));
+        }
+        await users.SetLockoutEndDateAsync(user, null);
+        return Result<AppUser>.Ok(user);
+    }
+
     /// <summary>Adds an existing user to the team with this slug (operators only; no invitation needed).</summary>
     public async Task<Result<TeamSummary>> AddToTeamAsync(Guid userId, string teamSlug, TeamRole role, CancellationToken ct)
     {

@@ -12,6 +12,8 @@ namespace OpenChatStudio.Core.Email;
 /// </summary>
 public sealed class SmtpEmailSender(IOptions<EmailOptions> options) : IEmailSender
 {
+    public bool CanSend => true;
+
     public async Task SendAsync(EmailMessage message, CancellationToken ct)
     {
         var o = options.Value;

@@ -54,7 +54,8 @@ public class StudioDefectsTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await Expect(download).ToBeVisibleAsync();
         await Expect(download).ToHaveAttributeAsync("download", new Regex(@"\.json$"));
         await Expect(page.Locator("textarea[data-testid=export-text], [data-testid=export-text] textarea")).ToHaveValueAsync(new Regex("\"pipeline\""));
-        await page.Keyboard.PressAsync("Escape");
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Close", Exact = true }).ClickAsync();
+        await Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
 
         // The circuit is alive: an edit after the export is saved.
         await page.GetByTestId("palette-Passthrough").ClickAsync();

@@ -146,6 +146,10 @@ public class VersionPublishingTests : IClassFixture<BrowserFixture>, IAsyncLifet
         await Expect(team.GetByTestId("version-row")).ToHaveCountAsync(1);
         await team.GetByTestId("create-version").ClickAsync();
         await team.Locator("[data-testid=version-description] textarea, textarea[data-testid=version-description]").First.FillAsync("Says v2");
+        // "Publish this version" is on by default; the team keeps v2 back and publishes it from its row.
+        var publishNow = team.Locator("[data-testid=version-publish] input, input[data-testid=version-publish]").First;
+        await Expect(publishNow).ToBeCheckedAsync();
+        await publishNow.UncheckAsync();
         await team.GetByTestId("create-version-confirm").ClickAsync();
         await Expect(team.GetByTestId("version-row")).ToHaveCountAsync(2);
         await team.GetByTestId("publish-2").ClickAsync();

@@ -18,6 +18,8 @@ public static class AdminCli
           create-user --email <email> --password <password> [--name <display name>] [--team <slug or new team name>] [--role Admin|Editor|Viewer] [--system-admin]
               Creates an account. With --team, adds it to the team with that slug, or creates a team of that name
               when no such slug exists (the user becomes its Admin).
+          set-password --email <email> --password <password>
+              Sets a new password for an account (for example when no mail server can deliver a reset link).
           list-users
               Lists every account with its teams and roles.
           create-api-key --team <slug> --name <name> [--write]
@@ -59,6 +61,21 @@ public static class AdminCli
                 return await CreateApiKeyAsync(scope.ServiceProvider, options, stdout, stderr, ct);
             case "seed-demo":
                 return await SeedDemoAsync(scope.ServiceProvider, options, stdout, stderr, ct);
+            case "set-password":
+                if (!options.TryGetValue("email", out var resetEmail) || string.IsNullOrWhiteSpace(resetEmail) ||
+                    !options.TryGetValue("password", out var newPassword) || string.IsNullOrEmpty(newPassword))
+                {
+                    await stderr.WriteLineAsync("error: set-password needs --email and --password.");
+                    return 2;
+                }
+                var reset = await accounts.SetPasswordAsync(resetEmail, newPassword);
+                if (!reset.Succeeded)
+                {
+                    await stderr.WriteLineAsync($"error: {reset.Error}");
+                    return 1;
+                }
+                await stdout.WriteLineAsync($"Set a new password for {reset.Value!.Email}.");
+                return 0;
             case "list-users":
                 foreach (var u in await accounts.ListUsersAsync(ct))
                 {

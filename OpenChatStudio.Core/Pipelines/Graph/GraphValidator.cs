@@ -103,6 +103,67 @@ public sealed class GraphValidator(NodeRegistry registry)
         return errors;
     }
 
+    /// <summary>
+    /// What is allowed but probably not meant: nodes that never run (no incoming connection, or unreachable from Start),
+    /// nodes whose output goes nowhere, router outputs left unconnected, and required fields left empty. The engine
+    /// runs a pipeline with warnings; the designer shows them apart from the errors (<paramref name="errors"/>, whose
+    /// findings are not repeated here).
+    /// </summary>
+    public IReadOnlyList<GraphError> Warnings(PipelineGraph graph, IReadOnlyList<GraphError> errors)
+    {
+        var warnings = new List<GraphError>();
+        var byId = graph.Nodes.Where(n => !string.IsNullOrWhiteSpace(n.Id)).GroupBy(n => n.Id, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var edges = graph.Edges.Where(e => byId.ContainsKey(e.Source) && byId.ContainsKey(e.Target)).ToList();
+        var outgoing = edges.ToLookup(e => e.Source, e => e.Target, StringComparer.Ordinal);
+        var incoming = edges.Select(e => e.Target).ToHashSet(StringComparer.Ordinal);
+        var starts = byId.Values.Where(n => n.Type == Nodes.StartNode.TypeKey).ToList();
+        var reachable = starts.Count == 1 ? Reachable(starts[0].Id, outgoing) : null;
+        var flagged = errors.Where(e => e.NodeId is not null).Select(e => (e.NodeId, e.Field)).ToHashSet();
+        foreach (var node in byId.Values)
+        {
+            if (registry.Find(node.Type) is not { } descriptor || descriptor.IsStart || descriptor.IsEnd)
+            {
+                continue;
+            }
+            if (!incoming.Contains(node.Id))
+            {
+                warnings.Add(new GraphError(node.Id, null, $"'{node.Name}' has no incoming connection, so it never runs.", GraphIssueSeverity.Warning));
+            }
+            else if (reachable is not null && !reachable.Contains(node.Id))
+            {
+                warnings.Add(new GraphError(node.Id, null, $"'{node.Name}' cannot be reached from Start, so it never runs.", GraphIssueSeverity.Warning));
+            }
+            var (parameters, _) = registry.Parse(descriptor, node.Params);
+            var outputs = parameters is null ? [] : descriptor.Node.Outputs(parameters);
+            var connected = edges.Where(e => e.Source == node.Id).Select(e => e.SourcePort).ToHashSet(StringComparer.Ordinal);
+            if (connected.Count == 0)
+            {
+                warnings.Add(new GraphError(node.Id, null, $"'{node.Name}' has no outgoing connection: the pipeline stops there without reaching End.", GraphIssueSeverity.Warning));
+            }
+            else if (outputs.Count > 1)
+            {
+                foreach (var output in outputs.Where(o => !connected.Contains(o.Name)))
+                {
+                    warnings.Add(new GraphError(node.Id, null, $"Route '{output.Label}' of '{node.Name}' is not connected: messages routed there stop.", GraphIssueSeverity.Warning));
+                }
+            }
+            foreach (var field in descriptor.Fields.Where(f => f.Required && !flagged.Contains((node.Id, f.Name)) && IsEmpty(node.Params[f.Name])))
+            {
+                warnings.Add(new GraphError(node.Id, field.Name, $"'{field.Label}' is empty.", GraphIssueSeverity.Warning));
+            }
+        }
+        return warnings;
+    }
+
+    private static bool IsEmpty(System.Text.Json.Nodes.JsonNode? value) => value switch
+    {
+        null => true,
+        System.Text.Json.Nodes.JsonValue v when v.TryGetValue<string>(out var text) => string.IsNullOrWhiteSpace(text),
+        System.Text.Json.Nodes.JsonArray a => a.Count == 0,
+        _ => false,
+    };
+
     internal static HashSet<string> Reachable(string from, ILookup<string, string> outgoing)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal) { from };

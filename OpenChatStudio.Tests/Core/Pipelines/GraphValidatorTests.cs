@@ -111,4 +111,42 @@ public class GraphValidatorTests
         var ex = Assert.Throws<PipelineValidationException>(() => _engine.Executor.Compile(PipelineGraph.Empty));
         Assert.NotEmpty(ex.Errors);
     }
+
+    private IReadOnlyList<GraphError> Warnings(PipelineGraph graph)
+    {
+        var validator = new GraphValidator(_engine.Registry);
+        return validator.Warnings(graph, validator.Validate(graph));
+    }
+
+    [Fact]
+    public void Warnings_ConnectedPipeline_None() =>
+        Assert.Empty(Warnings(PipelineGraphBuilder.WithStartAndEnd().Node("a", "Passthrough").Connect("start -> a", "a -> end").Build()));
+
+    [Fact]
+    public void Warnings_NodeWithoutConnections_NeverRuns_AndLeadsNowhere()
+    {
+        var graph = PipelineGraphBuilder.WithStartAndEnd().Node("lost", "Passthrough").Connect("start -> end").Build();
+
+        Assert.Empty(Validate(graph));   // a warning, not an error: the pipeline runs
+        var warnings = Warnings(graph);
+        Assert.All(warnings, w => Assert.Equal(GraphIssueSeverity.Warning, w.Severity));
+        Assert.Contains(warnings, w => w.NodeId == "lost" && w.Message.Contains("no incoming connection"));
+        Assert.Contains(warnings, w => w.NodeId == "lost" && w.Message.Contains("no outgoing connection"));
+    }
+
+    [Fact]
+    public void Warnings_UnreachableChain_AndUnconnectedRouterOutput()
+    {
+        var graph = PipelineGraphBuilder.WithStartAndEnd()
+            .Node("router", "StaticRouterNode", new { route_key = "k", keywords = new[] { "A", "B" } })
+            .Node("x", "Passthrough").Node("y", "Passthrough")
+            .Connect("start -> router", "router:output_0 -> end", "x -> y", "y -> end").Build();
+
+        var warnings = Warnings(graph);
+
+        Assert.Contains(warnings, w => w.NodeId == "router" && w.Message.Contains("is not connected"));
+        Assert.Contains(warnings, w => w.NodeId == "x" && w.Message.Contains("no incoming connection"));
+        Assert.Contains(warnings, w => w.NodeId == "y" && w.Message.Contains("cannot be reached from Start"));
+        Assert.DoesNotContain(warnings, w => w.NodeId is "start" or "end");
+    }
 }

@@ -21,6 +21,7 @@ public abstract class BunitTestContext : IAsyncLifetime
             o.SnackbarConfiguration.HideTransitionDuration = 0;
             o.PopoverOptions.CheckForPopoverProvider = false;
         });
+        Ctx.Services.AddSingleton<OpenChatStudio.Web.Components.PublicChat.MarkdownRenderer>();
     }
 
     public virtual Task InitializeAsync() => Task.CompletedTask;

@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenChatStudio.Core;
+using OpenChatStudio.Core.Accounts;
 using OpenChatStudio.Core.ApiKeys;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Tests.Core.Teams;
@@ -78,6 +81,29 @@ public class AdminCliTests : IAsyncLifetime
         var identity = await services.GetRequiredService<ApiKeyService>().AuthenticateAsync(key, CancellationToken.None);
         Assert.NotNull(identity);
         Assert.False(identity.ReadOnly);
+    }
+
+    [Fact]
+    public async Task SetPassword_ReplacesThePassword_AndAnUnknownEmailIsAClearError()
+    {
+        var user = await RunAsync("create-user", "--email", "pw@example.test", "--password", "first-password-1");
+        Assert.True(user.Exit == 0, user.Err);
+
+        var set = await RunAsync("set-password", "--email", "pw@example.test", "--password", "second-password-2");
+
+        Assert.True(set.Exit == 0, set.Err);
+        Assert.Contains("Set a new password for pw@example.test", set.Out);
+        var config = new ConfigurationBuilder().AddInMemoryCollection(_db.Settings).Build();
+        await using var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddData(config, Path.GetTempPath()).BuildServiceProvider();
+        await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var stored = await db.Users.SingleAsync(u => u.Email == "pw@example.test");
+        var hasher = new PasswordHasher<AppUser>();
+        Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(stored, stored.PasswordHash!, "first-password-1"));
+        Assert.NotEqual(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(stored, stored.PasswordHash!, "second-password-2"));
+
+        var unknown = await RunAsync("set-password", "--email", "nobody@example.test", "--password", "third-password-3");
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains("No account for 'nobody@example.test'", unknown.Err);
     }
 
     [Fact]

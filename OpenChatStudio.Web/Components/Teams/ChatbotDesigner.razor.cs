@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.Logging;
+using Microsoft.JSInterop;
 using MudBlazor;
 using OpenChatStudio.Core.Chatbots;
 using OpenChatStudio.Core.Pipelines.Graph;
@@ -46,6 +47,7 @@ public partial class ChatbotDesigner
     private string? _saveFailure;
     private IReadOnlyList<PipelineNodeModel> _selection = [];
     private IReadOnlyList<GraphError> _errors = [];
+    private IReadOnlyList<GraphError> _warnings = [];
     private readonly DesignerViewStateSource _viewStateSource = new();
     private PipelineNodeModel? _selected;
     private string? _nameError;
@@ -58,6 +60,10 @@ public partial class ChatbotDesigner
     private long _changeVersion;
     private long _autosaveVersion;
     private Task? _saving;
+    private bool _fitted;
+    private bool _paletteOpen = true;
+    private bool _inspectorOpen = true;
+    private const string PanelsKey = "ocs-designer-panels";
     private bool _importOpen;
     private string _importText = "";
     private string? _importError;
@@ -86,6 +92,44 @@ public partial class ChatbotDesigner
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [Inject] private ILogger<ChatbotDesigner> Logger { get; set; } = default!;
+
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    private string BodyClass => "ocs-designer-body" + (_paletteOpen ? "" : " no-palette") + (_inspectorOpen ? "" : " no-inspector");
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender || !RendererInfo.IsInteractive)
+        {
+            return;
+        }
+        // Panels the user hid stay hidden on their next visit (this browser).
+        var panels = await JS.InvokeAsync<string?>("localStorage.getItem", PanelsKey);
+        if (panels is not null)
+        {
+            _paletteOpen = !panels.Contains("no-palette", StringComparison.Ordinal);
+            _inspectorOpen = !panels.Contains("no-inspector", StringComparison.Ordinal);
+            StateHasChanged();
+        }
+    }
+
+    private Task TogglePaletteAsync()
+    {
+        _paletteOpen = !_paletteOpen;
+        return RememberPanelsAsync();
+    }
+
+    private Task ToggleInspectorAsync()
+    {
+        _inspectorOpen = !_inspectorOpen;
+        return RememberPanelsAsync();
+    }
+
+    private async Task RememberPanelsAsync()
+    {
+        // The canvas gets wider or narrower; the diagram library notices through its resize observer.
+        await JS.InvokeVoidAsync("localStorage.setItem", PanelsKey, (_paletteOpen ? "" : "no-palette ") + (_inspectorOpen ? "" : "no-inspector"));
+    }
 
     private DesignerViewState ViewState => _viewStateSource.Current;
 
@@ -193,6 +237,8 @@ public partial class ChatbotDesigner
             }
         };
         diagram.KeyDown += e => _ = InvokeAsync(() => OnCanvasKeyAsync(e.Key, e.CtrlKey, e.ShiftKey));
+        diagram.ContainerChanged += () => _ = InvokeAsync(OnContainerChanged);
+        diagram.ZoomChanged += () => _ = InvokeAsync(StateHasChanged);
         return diagram;
     }
 
@@ -213,7 +259,9 @@ public partial class ChatbotDesigner
 
     private void Validate(PipelineGraph graph)
     {
-        _errors = new GraphValidator(Registry).Validate(graph);
+        var validator = new GraphValidator(Registry);
+        _errors = validator.Validate(graph);
+        _warnings = validator.Warnings(graph, _errors);
         _viewStateSource.Current = DesignerViewState.From(_errors);
         if (_diagram is not null)
         {
@@ -603,9 +651,12 @@ public partial class ChatbotDesigner
 
     /// <summary>
     /// Zooms and pans so every node is visible (never above 100 %). The library's ZoomToFit fits only the selection when
-    /// something is selected, which hid the rest of the pipeline.
+    /// something is selected, which hid the rest of the pipeline. With <paramref name="minimumZoom"/> the zoom stays
+    /// readable and a pipeline too large for the canvas is shown from its top-left (where Start is).
     /// </summary>
-    private void ZoomToFit()
+    private void ZoomToFit() => ZoomToFit(_diagram?.Options.Zoom.Minimum ?? 0.2);
+
+    private void ZoomToFit(double minimumZoom)
     {
         if (_diagram?.Container is not { } container || _diagram.Nodes.Count == 0 || container.Width <= 0 || container.Height <= 0)
         {
@@ -617,9 +668,40 @@ public partial class ChatbotDesigner
         var top = boxes.Min(b => b.Top) - margin;
         var width = boxes.Max(b => b.Right) + margin - left;
         var height = boxes.Max(b => b.Bottom) + margin - top;
-        var zoom = Math.Clamp(Math.Min(container.Width / width, container.Height / height), _diagram.Options.Zoom.Minimum, 1.0);
+        var zoom = Math.Clamp(Math.Min(container.Width / width, container.Height / height), minimumZoom, 1.0);
         _diagram.SetZoom(zoom);
         _diagram.SetPan(-left * zoom + Math.Max(0, (container.Width - width * zoom) / 2), -top * zoom + Math.Max(0, (container.Height - height * zoom) / 2));
+        StateHasChanged();
+    }
+
+    /// <summary>The first time the canvas has a size, fit the pipeline into it, no smaller than readable.</summary>
+    private void OnContainerChanged()
+    {
+        if (_fitted || _diagram?.Container is not { Width: > 0, Height: > 0 } || _diagram.Nodes.Count == 0)
+        {
+            return;
+        }
+        _fitted = true;
+        ZoomToFit(FirstFitMinimumZoom);
+    }
+
+    private const double FirstFitMinimumZoom = 0.75;
+
+    private int ZoomPercent => (int)Math.Round((_diagram?.Zoom ?? 1) * 100);
+
+    /// <summary>Zooms by a step around the centre of the canvas (the +/− buttons; the wheel zooms around the pointer).</summary>
+    private void ZoomBy(double factor)
+    {
+        if (_diagram?.Container is not { } container)
+        {
+            return;
+        }
+        var old = _diagram.Zoom;
+        var zoom = Math.Clamp(old * factor, _diagram.Options.Zoom.Minimum, _diagram.Options.Zoom.Maximum);
+        var (cx, cy) = (container.Width / 2, container.Height / 2);
+        _diagram.SetZoom(zoom);
+        _diagram.SetPan(cx - (cx - _diagram.Pan.X) * zoom / old, cy - (cy - _diagram.Pan.Y) * zoom / old);
+        StateHasChanged();
     }
 
     private void SelectNodeById(string nodeId)

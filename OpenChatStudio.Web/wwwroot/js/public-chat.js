@@ -257,6 +257,8 @@ function start(app) {
     function scrollToEnd() {
         const last = el.log.lastElementChild;
         if (last) {
+            // The message box is sticky at the bottom: keep the end of the last message above it, not under it.
+            document.documentElement.style.scrollPaddingBottom = (el.form && !el.form.hidden ? el.form.offsetHeight : 0) + 16 + 'px';
             last.scrollIntoView({ block: 'end' });
         }
     }

@@ -29,7 +29,8 @@ public static class DesignerMapper
             AllowMultiSelection = true,
             AllowPanning = true,
             GridSize = GridSize,
-            Zoom = { Enabled = true, Minimum = 0.2, Maximum = 2.5 },
+            // Wheel up zooms in (as in maps and other editors); the library's default is the other way round.
+            Zoom = { Enabled = true, Minimum = 0.2, Maximum = 2.5, Inverse = true },
             Links = { RequireTarget = true, EnableSnapping = true, SnappingRadius = 30 },
             Constraints =
             {
