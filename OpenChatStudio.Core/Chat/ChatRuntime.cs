@@ -32,6 +32,7 @@ public sealed partial class ChatRuntime(
     ITemplateRenderer templates,
     TimeProvider clock,
     ParticipantDataProtector protector,
+    ParticipantDataWriter participantData,
     SessionWorkQueue queue,
     PipelineCache cache,
     ChatbotSnapshotCache snapshots,
@@ -330,9 +331,10 @@ public sealed partial class ChatRuntime(
                 };
                 db.ChatMessages.Add(ai);
                 trace.OutputMessageId = ai.Id;
+                var dataWrite = await StageParticipantDataAsync(db, teamId, session.ParticipantId, session.ChatbotId, result.State, ct);
                 db.ChatSessions.Attach(session);
                 session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
-                await db.SaveChangesAsync(ct);
+                await participantData.SaveChangesAsync(db, dataWrite, ct);
                 await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
                     ai.CreatedAt, ai.Id, HasTriggers: HasTriggers(bot)), ct);
                 return new ChatTurn(sessionId, null, new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, []), null);
@@ -527,17 +529,9 @@ public sealed partial class ChatRuntime(
             };
             db.ChatMessages.Add(ai);
             trace.OutputMessageId = ai.Id;
-            if (result.State.ParticipantDataChanged)
-            {
-                var row = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == session.ParticipantId && d.ChatbotId == session.ChatbotId, ct);
-                if (row is null)
-                {
-                    row = new ParticipantData(teamId, session.ParticipantId, session.ChatbotId);
-                    db.ParticipantData.Add(row);
-                }
-                row.ProtectedData = protector.Protect(result.State.ParticipantDataSnapshot());
-                row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-            }
+            // Participant data: this turn's changes go on top of the data stored now (another session of the participant
+            // may have saved since this turn read it), with a version check and retry, never the snapshot read in step 1.
+            var dataWrite = await StageParticipantDataAsync(db, teamId, session.ParticipantId, session.ChatbotId, result.State, ct);
             // New pipeline tags join the tags stored now (read again: a reviewer may have tagged the session while the
             // pipeline ran), not the copy loaded at the start of the turn.
             var storedTags = result.State.SessionTags.Count > 0
@@ -559,7 +553,7 @@ public sealed partial class ChatRuntime(
             {
                 session.End("bot", clock.GetUtcNow().UtcDateTime);
             }
-            await db.SaveChangesAsync(ct);
+            await participantData.SaveChangesAsync(db, dataWrite, ct);
             await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
                 ai.CreatedAt, ai.Id, HasTriggers: hasTriggers), ct);
             if (ended)
@@ -571,6 +565,14 @@ public sealed partial class ChatRuntime(
                 new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, result.State.MessageTags.Select(t => t.Tag).ToList()),
                 null, SessionEnded: ended);
         }
+    }
+
+    /// <summary>The run's participant-data changes, staged in <paramref name="db"/> (null when it changed nothing).</summary>
+    private async Task<ParticipantDataWrite?> StageParticipantDataAsync(AppDbContext db, Guid teamId, Guid participantId, Guid chatbotId,
+        PipelineRunState state, CancellationToken ct)
+    {
+        var changes = state.ParticipantDataChanges;
+        return changes.Count == 0 ? null : await participantData.StageAsync(db, teamId, participantId, chatbotId, changes, ct);
     }
 
     private static void AddHistory(AppDbContext db, Guid teamId, Guid sessionId, int lastSequence,

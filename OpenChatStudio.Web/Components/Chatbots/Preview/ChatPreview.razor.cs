@@ -34,6 +34,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
     private long _lastRender;
     private bool _showTools;
     private string _participantJson = "{}";
+    private string _participantLoadedJson = "{}";
     private string _sessionJson = "{}";
     private string? _toolsError;
     private IReadOnlyList<ReminderInfo> _reminders = [];
@@ -323,7 +324,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
         {
             return;
         }
-        _participantJson = (await Playground.GetParticipantDataAsync(Access, _participantId, ChatbotId, _cts.Token)).ToJsonString(Indented);
+        _participantJson = _participantLoadedJson = (await Playground.GetParticipantDataAsync(Access, _participantId, ChatbotId, _cts.Token)).ToJsonString(Indented);
         _sessionJson = (await Playground.GetSessionStateAsync(Access, _sessionId.Value, _cts.Token)).ToJsonString(Indented);
         _reminders = await Playground.ListRemindersAsync(Access, ChatbotId, _participantId, _cts.Token);
     }
@@ -331,7 +332,8 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
     private async Task ApplyToolsAsync()
     {
         _toolsError = null;
-        var data = await Playground.SetParticipantDataAsync(Access, _participantId, ChatbotId, _participantJson, _cts.Token);
+        // Only the keys the tester edited are written: a turn that stored data since the tools were loaded keeps its keys.
+        var data = await Playground.SetParticipantDataAsync(Access, _participantId, ChatbotId, _participantJson, _cts.Token, _participantLoadedJson);
         if (!data.Succeeded)
         {
             _toolsError = "Participant data: " + data.Error;
