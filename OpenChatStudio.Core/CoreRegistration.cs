@@ -90,6 +90,7 @@ public static class CoreRegistration
         services.TryAddSingleton<PipelineCache>();
         services.TryAddSingleton<ChatbotSnapshotCache>();
         services.TryAddSingleton<ParticipantDataProtector>();
+        services.TryAddSingleton<ParticipantDataWriter>();
         services.TryAddSingleton<ParticipantDirectory>();
         services.TryAddSingleton<ChatRuntime>();
         services.TryAddSingleton<Chatbots.ChatbotService>();

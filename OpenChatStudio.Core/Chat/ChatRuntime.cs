@@ -32,6 +32,7 @@ public sealed partial class ChatRuntime(
     ITemplateRenderer templates,
     TimeProvider clock,
     ParticipantDataProtector protector,
+    ParticipantDataWriter participantData,
     SessionWorkQueue queue,
     PipelineCache cache,
     ChatbotSnapshotCache snapshots,
@@ -40,6 +41,9 @@ public sealed partial class ChatRuntime(
     IScheduleSignal? scheduleSignal = null)
 {
     public const string ResetCommand = "/reset";
+
+    /// <summary>The error of an inbound message whose id is not in the inbox (it was not stored, and is not processed).</summary>
+    public const string UnknownInboundError = "This message is not in the chat inbox, so it was not stored or processed. Send it again.";
 
     private static readonly JsonSerializerOptions TraceJson = new(JsonSerializerDefaults.Web);
     private readonly IChatEventSink[] _sinks = sinks.ToArray();
@@ -159,6 +163,16 @@ public sealed partial class ChatRuntime(
             : queue.EnqueueAsync(sessionId, () => ProcessInboundAsync(teamId, sessionId, text, onToken, ct, inbound));
 
     /// <summary>
+    /// A participant's message with files stored beforehand in the session's attachment store (<see cref="ChatAttachmentStore"/>),
+    /// sent directly rather than through the chat API's inbox (the preview): the files are linked to the stored human
+    /// message in the same save. There is no inbox row, so nothing is looked up in the inbox. <c>/reset</c> is not interpreted.
+    /// </summary>
+    public Task<ChatTurn> SendWithAttachmentsAsync(Guid teamId, Guid sessionId, string text, IReadOnlyList<int> attachmentIds,
+        Func<string, ValueTask>? onToken, CancellationToken ct) =>
+        queue.EnqueueAsync(sessionId, () => ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct,
+            new MessageExtras(null, attachmentIds, null)));
+
+    /// <summary>
     /// An inbound message of the chat API. When it may have been handled already (recovered after a restart, or with
     /// several app instances, where another instance may have recovered it), the inbound row and the transcript are
     /// checked first, inside the session's lock: a stored and answered message is not run again, a stored but unanswered
@@ -174,6 +188,12 @@ public sealed partial class ChatRuntime(
             await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
             {
                 var status = await db.InboundMessages.Where(m => m.Id == inbound.InboundId).Select(m => (InboundStatus?)m.Status).FirstOrDefaultAsync(ct);
+                if (status is null)
+                {
+                    // Not in the inbox (a caller made up the id): nothing was stored and nothing would be. Say so rather
+                    // than report a turn that did nothing as handled.
+                    return new ChatTurn(sessionId, null, null, UnknownInboundError);
+                }
                 if (status is not InboundStatus.Pending)
                 {
                     return new ChatTurn(sessionId, null, null, null, AlreadyHandled: true);
@@ -183,7 +203,7 @@ public sealed partial class ChatRuntime(
                     .Where(m => m.SessionId == sessionId && m.Role == MessageRole.Human && m.MetadataJson.Contains(marker)).FirstOrDefaultAsync(ct);
                 if (human is null)
                 {
-                    return await ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct, inbound);
+                    return await ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct, MessageExtras.From(inbound));
                 }
                 var reply = await db.ChatMessages.Where(m => m.SessionId == sessionId && m.Sequence > human.Sequence && m.Role == MessageRole.Ai)
                     .OrderBy(m => m.Sequence).Select(m => (Guid?)m.Id).FirstOrDefaultAsync(ct);
@@ -197,7 +217,7 @@ public sealed partial class ChatRuntime(
                 ? await ProcessAsync(teamId, sessionId, human.Content, human.Hidden, retryOf: human, onToken, ct)
                 : new ChatTurn(sessionId, human.Id, null, "This message was not answered before later messages arrived. Send it again.");
         }
-        return await ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct, inbound);
+        return await ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct, MessageExtras.From(inbound));
     }
 
     /// <summary>Runs the pipeline again for the last human message that has no reply (after a provider failure).</summary>
@@ -330,9 +350,10 @@ public sealed partial class ChatRuntime(
                 };
                 db.ChatMessages.Add(ai);
                 trace.OutputMessageId = ai.Id;
+                var dataWrite = await StageParticipantDataAsync(db, teamId, session.ParticipantId, session.ChatbotId, result.State, ct);
                 db.ChatSessions.Attach(session);
                 session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
-                await db.SaveChangesAsync(ct);
+                await participantData.SaveChangesAsync(db, dataWrite, ct);
                 await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
                     ai.CreatedAt, ai.Id, HasTriggers: HasTriggers(bot)), ct);
                 return new ChatTurn(sessionId, null, new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, []), null);
@@ -416,7 +437,7 @@ public sealed partial class ChatRuntime(
     }
 
     private async Task<ChatTurn> ProcessAsync(Guid teamId, Guid sessionId, string text, bool hidden, ChatMessage? retryOf,
-        Func<string, ValueTask>? onToken, CancellationToken ct, InboundDetails? inbound = null)
+        Func<string, ValueTask>? onToken, CancellationToken ct, MessageExtras? extras = null)
     {
         var started = Stopwatch.GetTimestamp();
         TurnContext turn;
@@ -438,9 +459,9 @@ public sealed partial class ChatRuntime(
             {
                 human = new ChatMessage(teamId, sessionId, turn.LastSequence + 1, MessageRole.Human, text, hidden);
                 db.ChatMessages.Add(human);
-                if (inbound is not null)
+                if (extras is not null)
                 {
-                    attachments = await AttachInboundAsync(db, human, inbound, ct);
+                    attachments = await AttachExtrasAsync(db, human, extras, ct);
                 }
                 db.ChatSessions.Attach(turn.Session);
                 turn.Session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
@@ -527,17 +548,9 @@ public sealed partial class ChatRuntime(
             };
             db.ChatMessages.Add(ai);
             trace.OutputMessageId = ai.Id;
-            if (result.State.ParticipantDataChanged)
-            {
-                var row = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == session.ParticipantId && d.ChatbotId == session.ChatbotId, ct);
-                if (row is null)
-                {
-                    row = new ParticipantData(teamId, session.ParticipantId, session.ChatbotId);
-                    db.ParticipantData.Add(row);
-                }
-                row.ProtectedData = protector.Protect(result.State.ParticipantDataSnapshot());
-                row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-            }
+            // Participant data: this turn's changes go on top of the data stored now (another session of the participant
+            // may have saved since this turn read it), with a version check and retry, never the snapshot read in step 1.
+            var dataWrite = await StageParticipantDataAsync(db, teamId, session.ParticipantId, session.ChatbotId, result.State, ct);
             // New pipeline tags join the tags stored now (read again: a reviewer may have tagged the session while the
             // pipeline ran), not the copy loaded at the start of the turn.
             var storedTags = result.State.SessionTags.Count > 0
@@ -559,7 +572,7 @@ public sealed partial class ChatRuntime(
             {
                 session.End("bot", clock.GetUtcNow().UtcDateTime);
             }
-            await db.SaveChangesAsync(ct);
+            await participantData.SaveChangesAsync(db, dataWrite, ct);
             await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
                 ai.CreatedAt, ai.Id, HasTriggers: hasTriggers), ct);
             if (ended)
@@ -571,6 +584,14 @@ public sealed partial class ChatRuntime(
                 new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, result.State.MessageTags.Select(t => t.Tag).ToList()),
                 null, SessionEnded: ended);
         }
+    }
+
+    /// <summary>The run's participant-data changes, staged in <paramref name="db"/> (null when it changed nothing).</summary>
+    private async Task<ParticipantDataWrite?> StageParticipantDataAsync(AppDbContext db, Guid teamId, Guid participantId, Guid chatbotId,
+        PipelineRunState state, CancellationToken ct)
+    {
+        var changes = state.ParticipantDataChanges;
+        return changes.Count == 0 ? null : await participantData.StageAsync(db, teamId, participantId, chatbotId, changes, ct);
     }
 
     private static void AddHistory(AppDbContext db, Guid teamId, Guid sessionId, int lastSequence,
@@ -642,19 +663,29 @@ public sealed partial class ChatRuntime(
 
     private static PipelineAttachment ForPipeline(ChatAttachment file) => new(file.Id, file.Name, file.ContentType, file.Size, file.Content);
 
-    /// <summary>Links the inbound files to the human message; returns them for the run state.</summary>
-    private static async Task<IReadOnlyList<PipelineAttachment>> AttachInboundAsync(AppDbContext db, ChatMessage human, InboundDetails inbound,
+    /// <summary>What a human message carries besides its text: its inbox row (if any), uploaded files and page context.</summary>
+    private sealed record MessageExtras(Guid? InboundId, IReadOnlyList<int> AttachmentIds, string? ContextJson)
+    {
+        public static MessageExtras From(InboundDetails inbound) => new(inbound.InboundId, inbound.AttachmentIds, inbound.ContextJson);
+    }
+
+    /// <summary>Links the uploaded files to the human message; returns them for the run state.</summary>
+    private static async Task<IReadOnlyList<PipelineAttachment>> AttachExtrasAsync(AppDbContext db, ChatMessage human, MessageExtras extras,
         CancellationToken ct)
     {
         IReadOnlyList<PipelineAttachment> attachments = [];
-        var metadata = new JsonObject { ["inbound_id"] = inbound.InboundId.ToString() };
-        if (inbound.ContextJson is not null)
+        var metadata = new JsonObject();
+        if (extras.InboundId is { } inboundId)
         {
-            metadata["page_context"] = JsonNode.Parse(inbound.ContextJson);
+            metadata["inbound_id"] = inboundId.ToString();
         }
-        if (inbound.AttachmentIds.Count > 0)
+        if (extras.ContextJson is not null)
         {
-            var ids = inbound.AttachmentIds.ToList();
+            metadata["page_context"] = JsonNode.Parse(extras.ContextJson);
+        }
+        if (extras.AttachmentIds.Count > 0)
+        {
+            var ids = extras.AttachmentIds.ToList();
             var files = await db.ChatAttachments.Where(a => a.SessionId == human.SessionId && a.MessageId == null && ids.Contains(a.Id)).ToListAsync(ct);
             foreach (var file in files)
             {

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using OpenChatStudio.Core.Common;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Participants;
+using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Tools;
 using OpenChatStudio.Core.Scheduling;
 using OpenChatStudio.Core.Teams;
@@ -14,7 +15,8 @@ namespace OpenChatStudio.Core.Chat;
 /// What testers see and tweak around a preview session: participant data and session state (a playground), and the
 /// reminders the bot scheduled. Messages themselves always go through <see cref="ChatRuntime"/>.
 /// </summary>
-public sealed class SessionPlaygroundService(IDbContextFactory<AppDbContext> dbFactory, ParticipantDataProtector protector, TimeProvider clock)
+public sealed class SessionPlaygroundService(IDbContextFactory<AppDbContext> dbFactory, ParticipantDataProtector protector,
+    ParticipantDataWriter writer)
 {
     public const int MaxJsonLength = 100_000;
 
@@ -25,27 +27,40 @@ public sealed class SessionPlaygroundService(IDbContextFactory<AppDbContext> dbF
         return row is null ? new JsonObject() : protector.Unprotect(row.ProtectedData);
     }
 
-    public async Task<Result<JsonObject>> SetParticipantDataAsync(TeamAccess access, Guid participantId, Guid chatbotId, string json, CancellationToken ct)
+    /// <summary>
+    /// Saves the tester's edit of participant data. With <paramref name="loadedJson"/> (the data as the tester loaded it),
+    /// only the keys the tester changed or removed are written, on top of what is stored now: a turn of another session
+    /// that saved meanwhile keeps its keys. Without it, the stored data is replaced. Returns the data as saved.
+    /// </summary>
+    public async Task<Result<JsonObject>> SetParticipantDataAsync(TeamAccess access, Guid participantId, Guid chatbotId, string json, CancellationToken ct,
+        string? loadedJson = null)
     {
         if (Parse(json) is not { Succeeded: true } parsed)
         {
             return Parse(json);
+        }
+        IReadOnlyList<ParticipantDataChange> changes;
+        if (loadedJson is not null && Parse(loadedJson) is { Succeeded: true } loaded)
+        {
+            changes = ParticipantDataChange.Diff(loaded.Value!, parsed.Value!);
+        }
+        else
+        {
+            changes = ParticipantDataChange.Replace(parsed.Value!);
         }
         await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
         if (!await db.Participants.AnyAsync(p => p.Id == participantId, ct) || !await db.Chatbots.AnyAsync(c => c.Id == chatbotId, ct))
         {
             return Result<JsonObject>.Fail("That participant or chatbot does not exist in this team.");
         }
-        var row = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participantId && d.ChatbotId == chatbotId, ct);
-        if (row is null)
+        if (changes.Count == 0)
         {
-            row = new ParticipantData(access.TeamId, participantId, chatbotId);
-            db.ParticipantData.Add(row);
+            var stored = await db.ParticipantData.Where(d => d.ParticipantId == participantId && d.ChatbotId == chatbotId).Select(d => d.ProtectedData).FirstOrDefaultAsync(ct);
+            return Result<JsonObject>.Ok(stored is null ? new JsonObject() : protector.Unprotect(stored));
         }
-        row.ProtectedData = protector.Protect(parsed.Value!);
-        row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(ct);
-        return parsed;
+        var write = await writer.StageAsync(db, access.TeamId, participantId, chatbotId, changes, ct);
+        await writer.SaveChangesAsync(db, write, ct);
+        return Result<JsonObject>.Ok(write.Data);
     }
 
     public async Task<JsonObject> GetSessionStateAsync(TeamAccess access, Guid sessionId, CancellationToken ct)

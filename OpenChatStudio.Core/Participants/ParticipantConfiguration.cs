@@ -20,6 +20,7 @@ internal sealed class ParticipantDataConfiguration : IEntityTypeConfiguration<Pa
     public void Configure(EntityTypeBuilder<ParticipantData> b)
     {
         b.ToTable("participant_data");
+        b.Property(d => d.Version).IsConcurrencyToken();
         b.HasIndex(d => new { d.ParticipantId, d.ChatbotId }).IsUnique();
         b.HasIndex(d => d.TeamId);
     }

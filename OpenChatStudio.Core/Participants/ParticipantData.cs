@@ -18,6 +18,12 @@ public sealed class ParticipantData : ITeamOwned
 
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
 
+    /// <summary>
+    /// Concurrency token: grows by one with every write (<see cref="ParticipantDataWriter"/>), so a writer whose read is out
+    /// of date fails to save, reads again and applies its changes to what is stored now.
+    /// </summary>
+    public int Version { get; set; }
+
     private ParticipantData()
     {
     }

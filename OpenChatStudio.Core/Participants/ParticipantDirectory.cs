@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using OpenChatStudio.Core.Common;
 using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Teams;
 
 namespace OpenChatStudio.Core.Participants;
@@ -13,7 +14,8 @@ namespace OpenChatStudio.Core.Participants;
 /// The participants pages: search, a participant's profile (sessions, data per chatbot, reminders), editing the data a
 /// chatbot keeps about them, and CSV export and import (<c>identifier, channel, name, data.*</c>) per chatbot with a dry run.
 /// </summary>
-public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext> dbFactory, ParticipantDataProtector protector, TimeProvider clock)
+public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext> dbFactory, ParticipantDataProtector protector,
+    ParticipantDataWriter writer)
 {
     public const int MaxDataBytes = 64 * 1024;
     public const int MaxImportRows = 10_000;
@@ -94,15 +96,9 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
         {
             return Result<JsonObject>.Fail("That chatbot does not exist in this team.");
         }
-        var row = await db.ParticipantData.FirstOrDefaultAsync(d => d.ParticipantId == participantId && d.ChatbotId == chatbotId, ct);
-        if (row is null)
-        {
-            row = new ParticipantData(access.TeamId, participantId, chatbotId);
-            db.ParticipantData.Add(row);
-        }
-        row.ProtectedData = protector.Protect(data!);
-        row.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(ct);
+        // A replacement, applied to the row as stored with a version check (a turn saving at the same moment is not undone halfway).
+        var write = await writer.StageAsync(db, access.TeamId, participantId, chatbotId, ParticipantDataChange.Replace(data!), ct);
+        await writer.SaveChangesAsync(db, write, ct);
         return Result<JsonObject>.Ok(data!);
     }
 
@@ -276,7 +272,6 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
         var valid = preview.Rows.Where(r => r.IsValid).ToList();
         var created = 0;
         var updated = 0;
-        var now = clock.GetUtcNow().UtcDateTime;
         foreach (var batch in valid.Chunk(500))
         {
             await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
@@ -286,6 +281,7 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
             var ids = participants.Values.Select(p => p.Id).ToList();
             var dataRows = await db.ParticipantData.Where(d => d.ChatbotId == chatbotId && ids.Contains(d.ParticipantId))
                 .ToDictionaryAsync(d => d.ParticipantId, ct);
+            var writes = new List<ParticipantDataWrite>();
             foreach (var row in batch)
             {
                 if (!participants.TryGetValue((row.Platform, row.Identifier), out var participant))
@@ -304,21 +300,13 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
                     }
                 }
                 // Every imported participant gets a data row for the chatbot (possibly empty), so exports list them.
-                if (!dataRows.TryGetValue(participant.Id, out var dataRow))
-                {
-                    dataRow = new ParticipantData(access.TeamId, participant.Id, chatbotId) { ProtectedData = protector.Protect(new JsonObject()) };
-                    db.ParticipantData.Add(dataRow);
-                    dataRows[participant.Id] = dataRow;
-                }
-                var merged = protector.Unprotect(dataRow.ProtectedData);
-                foreach (var (key, value) in row.Data)
-                {
-                    merged[key] = value?.DeepClone();
-                }
-                dataRow.ProtectedData = protector.Protect(merged);
-                dataRow.UpdatedAt = now;
+                // The row's keys are set on top of what is stored (version-checked: a turn saving meanwhile keeps its keys).
+                var write = writer.Stage(db, dataRows.GetValueOrDefault(participant.Id), access.TeamId, participant.Id, chatbotId,
+                    row.Data.Select(d => ParticipantDataChange.Set(d.Key, d.Value)).ToList());
+                dataRows[participant.Id] = write.Row;
+                writes.Add(write);
             }
-            await db.SaveChangesAsync(ct);
+            await writer.SaveChangesAsync(db, writes, ct);
         }
         return new ParticipantImportResult(created, updated, preview.Invalid, null);
     }

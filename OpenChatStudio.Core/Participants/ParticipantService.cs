@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Scheduling;
 
 namespace OpenChatStudio.Core.Participants;
@@ -33,7 +34,7 @@ public sealed record ParticipantUpsertResult(ParticipantDetail? Participant, IRe
 /// data the chatbot knows about them, encrypted at rest by <see cref="ParticipantDataProtector"/>).
 /// </summary>
 public sealed class ParticipantService(IDbContextFactory<AppDbContext> dbFactory, ParticipantDataProtector protector, ChatRuntime runtime,
-    ScheduleService schedules, TimeProvider clock)
+    ScheduleService schedules, ParticipantDataWriter writer)
 {
     public const int MaxIdentifierLength = 320;
 
@@ -94,9 +95,8 @@ public sealed class ParticipantService(IDbContextFactory<AppDbContext> dbFactory
         }
 
         var participant = await runtime.GetOrCreateParticipantAsync(teamId, request.Platform, request.Identifier, request.Name, null, ct);
-        for (var attempt = 0; ; attempt++)
+        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
-            await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
             var tracked = await db.Participants.SingleAsync(p => p.Id == participant.Id, ct);
             if (!string.IsNullOrWhiteSpace(request.Name))
             {
@@ -105,31 +105,18 @@ public sealed class ParticipantService(IDbContextFactory<AppDbContext> dbFactory
             var ids = chatbotIds.Values.ToList();
             var existing = await db.ParticipantData.Where(d => d.ParticipantId == participant.Id && ids.Contains(d.ChatbotId))
                 .ToDictionaryAsync(d => d.ChatbotId, ct);
-            var now = clock.GetUtcNow().UtcDateTime;
+            var writes = new List<ParticipantDataWrite>();
             foreach (var item in request.Data)
             {
+                // Data replaces what the chatbot knows (none: the row exists, possibly empty); applied to the row as stored,
+                // version-checked, so a request or turn saving at the same moment is retried over, not lost halfway.
                 var chatbotId = chatbotIds[item.ChatbotPublicId];
-                if (!existing.TryGetValue(chatbotId, out var row))
-                {
-                    row = new ParticipantData(teamId, participant.Id, chatbotId) { ProtectedData = protector.Protect(new JsonObject()) };
-                    db.ParticipantData.Add(row);
-                    existing[chatbotId] = row;
-                }
-                if (item.Data is not null)
-                {
-                    row.ProtectedData = protector.Protect(item.Data);
-                    row.UpdatedAt = now;
-                }
+                var write = writer.Stage(db, existing.GetValueOrDefault(chatbotId), teamId, participant.Id, chatbotId,
+                    item.Data is null ? [] : ParticipantDataChange.Replace(item.Data));
+                existing[chatbotId] = write.Row;
+                writes.Add(write);
             }
-            try
-            {
-                await db.SaveChangesAsync(ct);
-                break;
-            }
-            catch (DbUpdateException) when (attempt < 2)
-            {
-                // Another request created the same participant data row at the same moment: apply ours over it.
-            }
+            await writer.SaveChangesAsync(db, writes, ct);
         }
         // After the data, so a new schedule picks up a timezone sent in the same request.
         foreach (var item in request.Data.Where(d => d.Schedules is { Count: > 0 }))

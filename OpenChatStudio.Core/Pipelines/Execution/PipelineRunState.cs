@@ -21,6 +21,7 @@ public sealed class PipelineRunState
     private readonly List<(string Tag, string? Category)> _messageTags = [];
     private readonly List<string> _sessionTags = [];
     private readonly HashSet<string> _intents = new(StringComparer.Ordinal);
+    private readonly List<ParticipantDataChange> _participantDataChanges = [];
     private Dictionary<string, string>? _selectedRoutes;
     private Dictionary<string, string>? _cameFrom;
 
@@ -50,7 +51,16 @@ public sealed class PipelineRunState
     /// <summary>Persisted on the session after the run.</summary>
     public JsonObject SessionState { get; }
 
-    public bool ParticipantDataChanged { get; private set; }
+    public bool ParticipantDataChanged
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _participantDataChanges.Count > 0;
+            }
+        }
+    }
 
     public bool SessionStateChanged { get; private set; }
 
@@ -201,26 +211,27 @@ public sealed class PipelineRunState
         }
     }
 
-    public void SetParticipantData(string key, JsonNode? value)
-    {
-        lock (_sync)
-        {
-            ParticipantData[key] = value?.DeepClone();
-            ParticipantDataChanged = true;
-        }
-    }
+    public void SetParticipantData(string key, JsonNode? value) => ChangeParticipantData(ParticipantDataChange.Set(key, value));
 
-    /// <summary>Replaces all participant data with <paramref name="data"/> (OCS's <c>set_participant_data</c>).</summary>
+    /// <summary>Removes <paramref name="key"/> from participant data.</summary>
+    public void DeleteParticipantData(string key) => ChangeParticipantData(ParticipantDataChange.Delete(key));
+
+    /// <summary>
+    /// Replaces all participant data with <paramref name="data"/> (OCS's <c>set_participant_data</c>): recorded as the
+    /// deletion of the keys this run knows and the setting of the new ones, so a key another session stored meanwhile stays.
+    /// </summary>
     public void ReplaceParticipantData(JsonObject data)
     {
         lock (_sync)
         {
-            ParticipantData.Clear();
+            foreach (var key in ParticipantData.Select(p => p.Key).Where(k => !data.ContainsKey(k)).ToList())
+            {
+                ChangeParticipantDataLocked(ParticipantDataChange.Delete(key));
+            }
             foreach (var (key, value) in data)
             {
-                ParticipantData[key] = value?.DeepClone();
+                ChangeParticipantDataLocked(ParticipantDataChange.Set(key, value));
             }
-            ParticipantDataChanged = true;
         }
     }
 
@@ -231,15 +242,47 @@ public sealed class PipelineRunState
         {
             foreach (var (key, value) in data)
             {
-                ParticipantData[key] = value?.DeepClone();
+                ChangeParticipantDataLocked(ParticipantDataChange.Set(key, value));
             }
-            ParticipantDataChanged = true;
         }
     }
 
-    public void AppendParticipantData(string key, JsonNode? value) => Append(ParticipantData, key, value, () => ParticipantDataChanged = true);
+    public void AppendParticipantData(string key, JsonNode? value) => ChangeParticipantData(ParticipantDataChange.Append(key, value));
 
-    public double IncrementParticipantData(string key, double by) => Increment(ParticipantData, key, by, () => ParticipantDataChanged = true);
+    public double IncrementParticipantData(string key, double by)
+    {
+        var next = ChangeParticipantData(ParticipantDataChange.Increment(key, by));
+        return double.Parse(next!.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The changes this run made to participant data, in order (set, delete, increment, append of keys). They are stored
+    /// by applying them to the data stored at that moment, not by writing back <see cref="ParticipantData"/>.
+    /// </summary>
+    public IReadOnlyList<ParticipantDataChange> ParticipantDataChanges
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _participantDataChanges.ToList();
+            }
+        }
+    }
+
+    private JsonNode? ChangeParticipantData(ParticipantDataChange change)
+    {
+        lock (_sync)
+        {
+            return ChangeParticipantDataLocked(change);
+        }
+    }
+
+    private JsonNode? ChangeParticipantDataLocked(ParticipantDataChange change)
+    {
+        _participantDataChanges.Add(change);
+        return change.ApplyTo(ParticipantData)?.DeepClone();
+    }
 
     public JsonNode? GetSessionState(string key)
     {

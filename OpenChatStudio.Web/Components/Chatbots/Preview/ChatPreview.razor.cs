@@ -34,6 +34,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
     private long _lastRender;
     private bool _showTools;
     private string _participantJson = "{}";
+    private string _participantLoadedJson = "{}";
     private string _sessionJson = "{}";
     private string? _toolsError;
     private IReadOnlyList<ReminderInfo> _reminders = [];
@@ -141,12 +142,12 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
             {
                 await BeforeSend();
             }
-            // With files, the message takes the runtime's inbound path, as the chat API's message/ endpoint does: the runtime
-            // links the uploaded files to the stored human message.
+            // With files, the runtime links the uploaded files to the stored human message. The preview has no inbox row, so
+            // it must not pose as an inbound message (with Redis scale-out the runtime checks the inbox and finds nothing).
             var turn = attachments.Count == 0
                 ? await Runtime.SendAsync(Access.TeamId, _sessionId.Value, text, OnTokenAsync, _cts.Token)
-                : await Runtime.SendAsync(Access.TeamId, _sessionId.Value, text, OnTokenAsync, _cts.Token,
-                    new InboundDetails(Guid.NewGuid(), attachments.Select(a => a.Id).ToList(), null));
+                : await Runtime.SendWithAttachmentsAsync(Access.TeamId, _sessionId.Value, text, attachments.Select(a => a.Id).ToList(),
+                    OnTokenAsync, _cts.Token);
             if (turn.NewSessionId is { } next)
             {
                 _sessionId = next;
@@ -265,9 +266,10 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
         {
             _messages.Add(new PreviewMessage(MessageRole.Ai, reply.Content) { Trace = reply.Trace });
         }
-        else if (turn.Error is not null)
+        else if (turn.Problem is { } problem)
         {
-            _messages.Add(new PreviewMessage(MessageRole.Ai, "") { Error = turn.Error });
+            // A turn that did nothing is an error too: the tester must not be left with a message that silently vanished.
+            _messages.Add(new PreviewMessage(MessageRole.Ai, "") { Error = problem });
         }
     }
 
@@ -323,7 +325,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
         {
             return;
         }
-        _participantJson = (await Playground.GetParticipantDataAsync(Access, _participantId, ChatbotId, _cts.Token)).ToJsonString(Indented);
+        _participantJson = _participantLoadedJson = (await Playground.GetParticipantDataAsync(Access, _participantId, ChatbotId, _cts.Token)).ToJsonString(Indented);
         _sessionJson = (await Playground.GetSessionStateAsync(Access, _sessionId.Value, _cts.Token)).ToJsonString(Indented);
         _reminders = await Playground.ListRemindersAsync(Access, ChatbotId, _participantId, _cts.Token);
     }
@@ -331,7 +333,8 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
     private async Task ApplyToolsAsync()
     {
         _toolsError = null;
-        var data = await Playground.SetParticipantDataAsync(Access, _participantId, ChatbotId, _participantJson, _cts.Token);
+        // Only the keys the tester edited are written: a turn that stored data since the tools were loaded keeps its keys.
+        var data = await Playground.SetParticipantDataAsync(Access, _participantId, ChatbotId, _participantJson, _cts.Token, _participantLoadedJson);
         if (!data.Succeeded)
         {
             _toolsError = "Participant data: " + data.Error;
