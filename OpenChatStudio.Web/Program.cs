@@ -34,6 +34,7 @@ app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
     ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
     : http.Request.Path.StartsWithSegments("/health") ? Serilog.Events.LogEventLevel.Verbose
     : Serilog.Events.LogEventLevel.Information);
+app.UseSecurityHeaders();
 app.UseChatApiCors();
 app.UseApiErrors();
 app.UsePageErrors(app.Environment);

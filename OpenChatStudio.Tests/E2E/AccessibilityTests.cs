@@ -10,12 +10,16 @@ using static Microsoft.Playwright.Assertions;
 
 namespace OpenChatStudio.Tests.E2E;
 
-/// <summary>axe-core in Chromium over the designer's panels, the preview and the sign-in page: no serious or critical violations.</summary>
+/// <summary>
+/// axe-core in Chromium over the sign-in page, the whole designer, the preview, a session transcript and team settings:
+/// no serious or critical violations. (The public chat page is checked at each step of PublicChatPageTests.)
+/// </summary>
 public class AccessibilityTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private readonly BrowserFixture _browser;
     private readonly OcsAppFactory _app = new();
     private Guid _chatbotId;
+    private Guid _sessionId;
 
     public AccessibilityTests(BrowserFixture browser) => _browser = browser;
 
@@ -26,6 +30,10 @@ public class AccessibilityTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await _app.CreateTeamAsync(user.Id, "Lab");
         var access = (await _app.Services.GetRequiredService<TeamService>().GetAccessAsync(user.Id, "lab", CancellationToken.None))!;
         _chatbotId = (await _app.Services.GetRequiredService<ChatbotService>().CreateAsync(access, "A11y", ChatbotTemplates.SimpleAssistant, default)).Value!.Id;
+        var seeder = new OpenChatStudio.Tests.Core.Sessions.SessionSeeder(_app.Services, access);
+        var participant = await seeder.ParticipantAsync("reader@example.test", name: "Reader");
+        _sessionId = await seeder.SessionAsync(_chatbotId, participant.Id, DateTime.UtcNow.AddMinutes(-3),
+            exchange: ["What should I bring?", "Bring **your card** and:\n\n- a pen\n- [the form](https://example.org/form)"]);
     }
 
     public Task DisposeAsync() => ((IAsyncLifetime)_app).DisposeAsync();
@@ -67,5 +75,31 @@ public class AccessibilityTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await page.GetByRole(AriaRole.Tab, new() { Name = "Preview" }).ClickAsync();
         await Expect(page.GetByTestId("chat-preview")).ToBeVisibleAsync();
         await AssertNoSeriousViolationsAsync(page, "[data-testid=chat-preview]");
+    }
+
+    [Fact]
+    public async Task WholeDesigner_Transcript_AndTeamSettings_HaveNoSeriousViolations()
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(new Uri(_app.BaseAddress, "/account/login").ToString());
+        await page.FillAsync("#email", "a11y@example.test");
+        await page.FillAsync("#password", "password-123");
+        await page.ClickAsync("button[type=submit]");
+        await Expect(page).ToHaveURLAsync(new Regex("/t/lab$"));
+
+        await page.GotoAsync(new Uri(_app.BaseAddress, $"/t/lab/chatbots/{_chatbotId}").ToString());
+        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Expect(page.GetByTestId("node-start")).ToBeVisibleAsync();
+        await AssertNoSeriousViolationsAsync(page);
+
+        await page.GotoAsync(new Uri(_app.BaseAddress, $"/t/lab/sessions/{_sessionId}").ToString());
+        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Expect(page.GetByTestId("msg-bot").Locator("strong")).ToHaveTextAsync("your card");   // markdown, rendered
+        await AssertNoSeriousViolationsAsync(page);
+
+        await page.GotoAsync(new Uri(_app.BaseAddress, "/t/lab/settings").ToString());
+        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Expect(page.GetByTestId("members-table")).ToBeVisibleAsync();
+        await AssertNoSeriousViolationsAsync(page);
     }
 }

@@ -152,6 +152,19 @@ public class PublicChatPageTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await Expect(page.GetByTestId("bot-message")).ToHaveCountAsync(2);
         await Expect(page.GetByTestId("user-message")).ToHaveCountAsync(2);
 
+        // The end of the last reply is above the sticky message box, not hidden under it.
+        var lastReply = (await page.GetByTestId("bot-message").Last.BoundingBoxAsync())!;
+        var messageBox = (await page.Locator("#pc-form").BoundingBoxAsync())!;
+        Assert.True(lastReply.Y + lastReply.Height <= messageBox.Y + 1,
+            $"the last reply ends at {lastReply.Y + lastReply.Height} px, the message box starts at {messageBox.Y} px");
+
+        // 👍/👎 are comfortable targets (WCAG 2.2 asks at least 24 px; they are 44).
+        foreach (var target in await page.Locator("[data-testid=rate-up], [data-testid=rate-down]").AllAsync())
+        {
+            var box = (await target.BoundingBoxAsync())!;
+            Assert.True(box.Width >= 44 && box.Height >= 44, $"a rating button is {box.Width}x{box.Height} px");
+        }
+
         // 👍 on the first reply is stored on the message.
         var up = page.GetByTestId("rate-up").First;
         await up.ClickAsync();

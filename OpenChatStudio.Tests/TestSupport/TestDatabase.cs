@@ -1,12 +1,16 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OpenChatStudio.Core.Data;
 
 namespace OpenChatStudio.Tests.TestSupport;
 
 /// <summary>
-/// A fresh, empty database for one test class or host: a temp SQLite file, or a new PostgreSQL database on the server
-/// that scripts/test.sh started (OCS_TEST_DB=Postgres, OCS_TEST_PG=base connection string). Dropped on dispose.
+/// A fresh database with every migration applied, for one test class or host: a temp SQLite file, or a new PostgreSQL
+/// database on the server that scripts/test.sh started (OCS_TEST_DB=Postgres, OCS_TEST_PG=base connection string).
+/// Migrations run once per test run into a template (a file, or a PostgreSQL template database); each test database is a
+/// copy of it (<c>File.Copy</c>, <c>CREATE DATABASE … TEMPLATE</c>). Dropped on dispose.
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
@@ -37,13 +41,81 @@ public sealed class TestDatabase : IAsyncDisposable
         {
             var baseCs = Environment.GetEnvironmentVariable("OCS_TEST_PG")
                 ?? throw new InvalidOperationException("OCS_TEST_DB=Postgres needs OCS_TEST_PG (run the suite through scripts/test.sh).");
+            CreatePostgresFromTemplate(baseCs, name);
             var cs = new NpgsqlConnectionStringBuilder(baseCs) { Database = name, Pooling = false }.ConnectionString;
             return new TestDatabase(DatabaseProvider.Postgres, cs, baseCs, null);
         }
         var dir = Path.Combine(Path.GetTempPath(), "ocs-tests");
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, name + ".db");
+        File.Copy(SqliteTemplate.Value, path);
         return new TestDatabase(DatabaseProvider.Sqlite, $"Data Source={path};Pooling=False", null, path);
+    }
+
+    // ---- Templates: every migration is applied once per test run, then each test database starts as a copy. ---------
+
+    private static readonly Lazy<string> SqliteTemplate = new(() =>
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "ocs-tests");
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, $"template_{Environment.ProcessId}_{Guid.NewGuid():N}.db");
+        Migrate(DatabaseProvider.Sqlite, $"Data Source={path};Pooling=False");   // closing the last connection folds the WAL into the file
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
+        return path;
+    });
+
+    private static readonly Lazy<string> PostgresTemplate = new(() =>
+    {
+        var baseCs = Environment.GetEnvironmentVariable("OCS_TEST_PG")!;
+        var name = $"ocs_tpl_{Environment.ProcessId}_{Guid.NewGuid():N}"[..40];
+        Migrate(DatabaseProvider.Postgres, new NpgsqlConnectionStringBuilder(baseCs) { Database = name, Pooling = false }.ConnectionString);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(baseCs) { Pooling = false }.ConnectionString);
+                conn.Open();
+                using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", conn);
+                drop.ExecuteNonQuery();
+            }
+            catch (NpgsqlException)
+            {
+                // The throwaway server may already be gone.
+            }
+        };
+        return name;
+    });
+
+    /// <summary>Applies every migration to a new database, as the app does on start (outside xunit's synchronization context).</summary>
+    private static void Migrate(DatabaseProvider provider, string connectionString) => Task.Run(async () =>
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = provider.ToString(),
+            [provider == DatabaseProvider.Postgres ? "ConnectionStrings:Postgres" : "ConnectionStrings:Sqlite"] = connectionString,
+        }).Build();
+        await using var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddData(config, Path.GetTempPath()).BuildServiceProvider();
+        await services.MigrateDatabaseAsync(CancellationToken.None);
+    }).GetAwaiter().GetResult();
+
+    private static void CreatePostgresFromTemplate(string baseCs, string name)
+    {
+        var template = PostgresTemplate.Value;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(baseCs) { Pooling = false }.ConnectionString);
+                conn.Open();
+                using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"", conn);
+                create.ExecuteNonQuery();
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 20)
+            {
+                Thread.Sleep(50 * attempt);   // another copy of the template is being made right now
+            }
+        }
     }
 
     /// <summary>Configuration keys that point the app at this database.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using OpenChatStudio.Core.Accounts;
 
@@ -7,13 +8,19 @@ public static class AccountEndpoints
 {
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        // A form post from the app shell; antiforgery is validated by the middleware for form posts.
+        // A form post from the app shell, with its antiforgery token: another site cannot sign a user out.
         app.MapPost("/account/logout", Logout).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 
-    private static async Task<IResult> Logout(SignInManager<AppUser> signIn)
+    private static async Task<IResult> Logout(HttpContext http, SignInManager<AppUser> signIn, IAntiforgery antiforgery)
     {
+        // The endpoint binds no form, so nothing else checks the token.
+        if (!await antiforgery.IsRequestValidAsync(http))
+        {
+            return TypedResults.Problem("The sign-out form expired or came from another site. Reload the page and sign out again.",
+                statusCode: StatusCodes.Status400BadRequest);
+        }
         await signIn.SignOutAsync();
         return TypedResults.LocalRedirect("/account/login?signedOut=1");
     }

@@ -369,7 +369,7 @@ public static class ChatApi
         }
         if (!Guid.TryParse(task_id, out var taskId))
         {
-            return Processing();
+            return Detail(StatusCodes.Status404NotFound, "No task matches the given query.");   // task ids are UUIDs: this one never will
         }
         await using var db = await dbFactory.CreateForTeamAsync(caller.TeamId, ct);
         var row = await db.InboundMessages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == taskId, ct);
@@ -756,14 +756,10 @@ public static class ChatApi
         {
             return (null, Detail(StatusCodes.Status415UnsupportedMediaType, $"Unsupported media type \"{request.ContentType}\" in request. Send application/json."));
         }
-        JsonNode? node;
-        try
+        var (node, error) = await StrictJson.ParseAsync(request.Body, ct);
+        if (error is not null)
         {
-            node = await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
-        }
-        catch (JsonException ex)
-        {
-            return (null, Detail(StatusCodes.Status400BadRequest, "JSON parse error - " + ex.Message));
+            return (null, Detail(StatusCodes.Status400BadRequest, "JSON parse error - " + error));
         }
         return node is JsonObject root
             ? (root, null)

@@ -226,14 +226,10 @@ public static class OpenAiApi
 
     private static async Task<(CompletionRequest? Request, string? Error)> ReadRequestAsync(HttpRequest request, CancellationToken ct)
     {
-        JsonNode? body;
-        try
+        var (body, error) = await StrictJson.ParseAsync(request.Body, ct);
+        if (error is not null)
         {
-            body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
-        }
-        catch (JsonException ex)
-        {
-            return (null, "The request body is not valid JSON: " + ex.Message);
+            return (null, "The request body is not valid JSON: " + error);
         }
         if (body is not JsonObject root)
         {

@@ -117,9 +117,14 @@ public static class RestApi
     internal static async Task<(T? Value, ProblemHttpResult? Problem)> ReadBodyAsync<T>(HttpRequest request, CancellationToken ct)
         where T : class
     {
+        var (node, error) = await StrictJson.ParseAsync(request.Body, ct);
+        if (error is not null)
+        {
+            return (null, BadRequest("The request body is not valid JSON for this endpoint: " + error));
+        }
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Json, ct);
+            var value = node.Deserialize<T>(Json);
             return value is null ? (null, BadRequest("The request body must be a JSON object.")) : (value, null);
         }
         catch (JsonException ex)

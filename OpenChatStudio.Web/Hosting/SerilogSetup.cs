@@ -9,6 +9,7 @@ public static class SerilogSetup
     /// <summary>Structured logging to the console, levels from the <c>Serilog</c> configuration section.</summary>
     public static void AddLogging(this WebApplicationBuilder builder, bool quiet)
     {
+        builder.Services.AddSingleton<Serilog.Core.ILogEventEnricher, SecretScrubber>();   // picked up by ReadFrom.Services
         builder.Services.AddSerilog((services, lc) =>
         {
             lc.ReadFrom.Configuration(builder.Configuration)

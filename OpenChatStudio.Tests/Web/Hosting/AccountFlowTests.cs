@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.RegularExpressions;
 using OpenChatStudio.Tests.TestSupport;
@@ -81,15 +82,25 @@ public partial class AccountFlowTests : IAsyncLifetime
 
         var first = await SsrForms.SubmitAsync(client, "/account/login", "login", fields);
         Assert.Equal(HttpStatusCode.BadRequest, first.StatusCode);
-        Assert.Contains("The email or password is incorrect.", await first.Content.ReadAsStringAsync());
+        var wrong = Message(await first.Content.ReadAsStringAsync());
+        Assert.StartsWith("The email or password is incorrect", wrong);
         await SsrForms.SubmitAsync(client, "/account/login", "login", fields);
         await SsrForms.SubmitAsync(client, "/account/login", "login", fields);
 
         fields["Input.Password"] = "right-password";
         var locked = await SsrForms.SubmitAsync(client, "/account/login", "login", fields);
-        Assert.Equal(HttpStatusCode.BadRequest, locked.StatusCode);
-        Assert.Contains("locked", await locked.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, locked.StatusCode);   // the right password is refused while locked
+        // Locked, wrong and unknown read the same: the form does not reveal which emails have accounts.
+        Assert.Equal(wrong, Message(await locked.Content.ReadAsStringAsync()));
+        var unknown = await SsrForms.SubmitAsync(client, "/account/login", "login",
+            new Dictionary<string, string> { ["Input.Email"] = "nobody-here@example.test", ["Input.Password"] = "wrong-password" });
+        Assert.Equal(wrong, Message(await unknown.Content.ReadAsStringAsync()));
     }
+
+    private static string Message(string html) => System.Net.WebUtility.HtmlDecode(AlertText().Match(html).Groups[1].Value).Trim();
+
+    [GeneratedRegex("ocs-alert error[^>]*>([^<]*)<")]
+    private static partial Regex AlertText();
 
     [Fact]
     public async Task ForgotPassword_SendsLinkBySmtp_LinkSetsNewPassword()
@@ -149,9 +160,14 @@ public partial class AccountFlowTests : IAsyncLifetime
     [Fact]
     public async Task SignOut_EndsSession()
     {
-        await _app.CreateUserAsync("out@example.test", "a-password");
+        await _app.CreateUserAsync("out@example.test", "a-long-password");
         var client = _app.NewClient();
-        await SsrForms.SignInAsync(client, "out@example.test", "a-password");
+        await SsrForms.SignInAsync(client, "out@example.test", "a-long-password");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/teams/new")).StatusCode);
+
+        // Without the antiforgery token (a post from another site) nothing happens.
+        var forged = await client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string>()));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/teams/new")).StatusCode);
 
         var token = await AntiforgeryTokenAsync(client, "/account/login");
@@ -169,6 +185,41 @@ public partial class AccountFlowTests : IAsyncLifetime
     {
         var html = await client.GetStringAsync(path);
         return Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+    }
+
+    [Fact]
+    public async Task SecurityHeaders_NoSniff_ReferrerPolicy_StudioPagesNotFramedByOtherSites()
+    {
+        var client = _app.NewClient();
+
+        var page = await client.GetAsync("/account/login");
+        var api = await client.GetAsync("/api/chat/not-a-session/poll/");
+
+        foreach (var response in new[] { page, api })
+        {
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("strict-origin-when-cross-origin", response.Headers.GetValues("Referrer-Policy").Single());
+        }
+        Assert.Equal("SAMEORIGIN", page.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Contains("frame-ancestors 'self'", page.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.False(api.Headers.Contains("X-Frame-Options"));
+    }
+
+    [Theory]
+    [InlineData("password1234", "too easy to guess")]
+    [InlineData("123456789012", "too easy to guess")]
+    [InlineData("zzzzzzzzzzzzzz", "too easy to guess")]
+    [InlineData("short-pass", "at least 12 characters")]
+    public async Task NewPassword_CommonOrShort_IsRefusedWithAClearReason(string password, string reason)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<OpenChatStudio.Core.Accounts.AccountService>();
+
+        var result = await accounts.CreateUserAsync("weak@example.test", password, null);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains(reason, result.Error);
+        Assert.True((await accounts.CreateUserAsync("strong@example.test", "tulip-ladder-copper", null)).Succeeded);
     }
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+/account/reset-password\?[^\s""]+")]

@@ -156,7 +156,7 @@ public class AdminCliTests : IAsyncLifetime
     [InlineData(2, "create-user --email a@example.test", "needs --email and --password")]
     [InlineData(2, "create-user --email a@example.test --password long-enough-pw --role Owner", "unknown role")]
     [InlineData(1, "create-user --email not-an-email --password long-enough-pw", "valid email")]
-    [InlineData(1, "create-user --email short@example.test --password short", "at least 8")]
+    [InlineData(1, "create-user --email short@example.test --password short", "at least 12")]
     [InlineData(2, "frobnicate", "unknown command")]
     [InlineData(2, "create-user --email", "needs a value")]
     public async Task BadInput_ExitsNonZero_WithClearMessage(int exit, string args, string message)

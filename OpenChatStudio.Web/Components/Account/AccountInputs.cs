@@ -22,7 +22,7 @@ public class NewAccountInput
     [StringLength(256)]
     public string Email { get; set; } = "";
 
-    [Required(ErrorMessage = "Choose a password."), StringLength(128, MinimumLength = 8, ErrorMessage = "Passwords are 8 to 128 characters.")]
+    [Required(ErrorMessage = "Choose a password."), StringLength(128, MinimumLength = 12, ErrorMessage = "Passwords are 12 to 128 characters.")]
     public string Password { get; set; } = "";
 
     [Required(ErrorMessage = "Repeat the password."), Compare(nameof(Password), ErrorMessage = "The passwords do not match.")]
@@ -47,7 +47,7 @@ public sealed class ResetPasswordInput
 
     [Required] public string Code { get; set; } = "";
 
-    [Required(ErrorMessage = "Choose a password."), StringLength(128, MinimumLength = 8, ErrorMessage = "Passwords are 8 to 128 characters.")]
+    [Required(ErrorMessage = "Choose a password."), StringLength(128, MinimumLength = 12, ErrorMessage = "Passwords are 12 to 128 characters.")]
     public string Password { get; set; } = "";
 
     [Required(ErrorMessage = "Repeat the password."), Compare(nameof(Password), ErrorMessage = "The passwords do not match.")]

@@ -11,6 +11,11 @@ public static class AppTheme
             Primary = "#4f46e5",
             Secondary = "#64748b",
             AppbarBackground = "#312e81",
+            // Status colours dark enough for white text on chips and buttons (WCAG AA, 4.5:1).
+            Success = "#2e7d32",
+            Warning = "#b45309",
+            Info = "#1565c0",
+            Error = "#c62828",
         },
         PaletteDark = new PaletteDark
         {

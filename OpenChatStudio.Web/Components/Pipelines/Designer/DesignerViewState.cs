@@ -13,15 +13,16 @@ public sealed record DesignerViewState(IReadOnlyDictionary<string, IReadOnlyList
 
     public IReadOnlyList<GraphError> For(string nodeId) => ErrorsByNode.TryGetValue(nodeId, out var list) ? list : [];
 
+    // Dark enough for white node titles to meet WCAG AA contrast (4.5:1).
     public static string CategoryColor(string category) => category switch
     {
-        "Flow" => "#607d8b",
-        "LLM" => "#7e57c2",
-        "Routing" => "#ef6c00",
-        "Logic" => "#00897b",
-        "Text" => "#1e88e5",
-        "Actions" => "#43a047",
-        _ => "#8d6e63",
+        "Flow" => "#455a64",
+        "LLM" => "#5e35b1",
+        "Routing" => "#a84300",
+        "Logic" => "#00695c",
+        "Text" => "#1565c0",
+        "Actions" => "#2e7d32",
+        _ => "#5d4037",
     };
 }
 
