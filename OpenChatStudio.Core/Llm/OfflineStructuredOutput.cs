@@ -80,7 +80,7 @@ internal static partial class OfflineStructuredOutput
                     ChooseEnum(values, lastUser).WriteTo(writer);
                     continue;
                 }
-                var raw = userTexts.Select(text => Find(property.Name, text)).FirstOrDefault(v => v is not null);
+                var raw = userTexts.Select(text => Find(property.Name, text) ?? FindSpoken(property.Name, text)).FirstOrDefault(v => v is not null);
                 WriteTyped(writer, raw, TypeOf(definition));
             }
             writer.WriteEndObject();
@@ -119,8 +119,46 @@ internal static partial class OfflineStructuredOutput
         {
             value = value[1..^1];
         }
+        else
+        {
+            // "my name is Ana and I am 34": the value ends where the next clause starts.
+            value = ClauseEnd().Split(value)[0].Trim();
+        }
         return value.Length == 0 ? null : value;
     }
+
+    [GeneratedRegex(@"\s+(?:and|but|or|so|because|who|which|i\s+am|i'm|im)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ClauseEnd();
+
+    /// <summary>
+    /// How people say their name and age without naming the field: "my name is Ana", "I'm Ana", "call me Ana", "I am 34",
+    /// "34 years old".
+    /// Only for fields named like a name (<c>name</c>, <c>first_name</c>) or an age (<c>age</c>).
+    /// </summary>
+    private static string? FindSpoken(string field, string text)
+    {
+        var key = field.ToLowerInvariant();
+        Match match;
+        if (key is "name" or "first_name" or "firstname" or "given_name")
+        {
+            match = SpokenName().Match(text);
+        }
+        else if (key is "age" or "age_years")
+        {
+            match = SpokenAge().Match(text);
+        }
+        else
+        {
+            return null;
+        }
+        return match.Success ? match.Groups["v"].Value : null;
+    }
+
+    [GeneratedRegex(@"(?<![\p{L}])(?i:my\s+name\s+is|name's|i\s+am|i'm|im|call\s+me|this\s+is)\s+(?<v>\p{Lu}[\p{L}'-]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex SpokenName();
+
+    [GeneratedRegex(@"(?:(?:i\s+am|i'm|im)\s+(?<v>\d{1,3})(?!\d)(?!\s*(?:kg|cm|km|%))|(?<v>\d{1,3})\s*(?:years?|yrs?)(?:\s+old)?)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SpokenAge();
 
     private static string TypeOf(JsonElement definition)
     {

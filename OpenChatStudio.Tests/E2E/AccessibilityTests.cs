@@ -81,24 +81,16 @@ public class AccessibilityTests : IClassFixture<BrowserFixture>, IAsyncLifetime
     public async Task WholeDesigner_Transcript_AndTeamSettings_HaveNoSeriousViolations()
     {
         var page = await _browser.NewPageAsync();
-        await page.GotoAsync(new Uri(_app.BaseAddress, "/account/login").ToString());
-        await page.FillAsync("#email", "a11y@example.test");
-        await page.FillAsync("#password", "password-123");
-        await page.ClickAsync("button[type=submit]");
-        await Expect(page).ToHaveURLAsync(new Regex("/t/lab$"));
+        await StudioPages.SignInAsync(page, _app, "a11y@example.test", "/t/lab");
 
-        await page.GotoAsync(new Uri(_app.BaseAddress, $"/t/lab/chatbots/{_chatbotId}").ToString());
-        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        await Expect(page.GetByTestId("node-start")).ToBeVisibleAsync();
+        await StudioPages.OpenDesignerAsync(page, _app, "lab", _chatbotId);
         await AssertNoSeriousViolationsAsync(page);
 
-        await page.GotoAsync(new Uri(_app.BaseAddress, $"/t/lab/sessions/{_sessionId}").ToString());
-        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await StudioPages.OpenAsync(page, _app, $"/t/lab/sessions/{_sessionId}");
         await Expect(page.GetByTestId("msg-bot").Locator("strong")).ToHaveTextAsync("your card");   // markdown, rendered
         await AssertNoSeriousViolationsAsync(page);
 
-        await page.GotoAsync(new Uri(_app.BaseAddress, "/t/lab/settings").ToString());
-        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await StudioPages.OpenAsync(page, _app, "/t/lab/settings");
         await Expect(page.GetByTestId("members-table")).ToBeVisibleAsync();
         await AssertNoSeriousViolationsAsync(page);
     }

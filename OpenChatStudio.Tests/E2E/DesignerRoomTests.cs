@@ -132,14 +132,8 @@ public class DesignerRoomTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         var context = await _browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();
-        await page.GotoAsync(new Uri(_app.BaseAddress, "/account/login").ToString());
-        await page.FillAsync("#email", "room@example.test");
-        await page.FillAsync("#password", "password-123");
-        await page.ClickAsync("button[type=submit]");
-        await Expect(page).ToHaveURLAsync(new Regex("/t/lab$"));
-        await page.GotoAsync(new Uri(_app.BaseAddress, $"/t/lab/chatbots/{_chatbotId}").ToString());
-        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        await Expect(page.GetByTestId("node-start")).ToBeVisibleAsync();
+        await StudioPages.SignInAsync(page, _app, "room@example.test", "/t/lab");
+        await StudioPages.OpenDesignerAsync(page, _app, "lab", _chatbotId);
         return page;
     }
 }

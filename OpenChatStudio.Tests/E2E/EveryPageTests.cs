@@ -129,7 +129,17 @@ public partial class EveryPageTests : IClassFixture<BrowserFixture>, IAsyncLifet
         var pressed = new HashSet<string>();
         for (var i = 0; i < MaxPressesPerPage; i++)
         {
-            var control = (await ControlsAsync(page)).FirstOrDefault(c => !pressed.Contains(c.Key) && !Destructive().IsMatch(c.Label));
+            List<Control> controls;
+            try
+            {
+                controls = await ControlsAsync(page);
+            }
+            catch (PlaywrightException)
+            {
+                await OpenAsync(page, path);   // the page navigated while it was being read
+                continue;
+            }
+            var control = controls.FirstOrDefault(c => !pressed.Contains(c.Key) && !Destructive().IsMatch(c.Label));
             if (control is null)
             {
                 break;
@@ -141,9 +151,9 @@ public partial class EveryPageTests : IClassFixture<BrowserFixture>, IAsyncLifet
             {
                 await page.Locator($"[data-crawl='{control.Id}']").ClickAsync(new() { Timeout = 3_000 });
             }
-            catch (PlaywrightException)
+            catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
             {
-                continue;   // covered by another element or gone since it was listed: nothing was pressed
+                continue;   // covered by another element, or re-rendered since it was listed: nothing was pressed
             }
             if (control.HasPopup)
             {
@@ -166,7 +176,14 @@ public partial class EveryPageTests : IClassFixture<BrowserFixture>, IAsyncLifet
                 await OpenAsync(page, path);
                 continue;
             }
-            await DismissOverlaysAsync(page);
+            try
+            {
+                await DismissOverlaysAsync(page);
+            }
+            catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+            {
+                await OpenAsync(page, path);   // an overlay that would not close: start the page afresh
+            }
         }
         _where = path;
         await page.WaitForTimeoutAsync(500);   // background work a press started (an export) finishes on this page

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -48,13 +47,8 @@ public class PreviewScaledOutTests : IClassFixture<BrowserFixture>, IAsyncLifeti
         Assert.True((await chatbots.UpdateSettingsAsync(_access, bot.Id,
             new ChatbotSettings(bot.Name, bot.Description, bot.SeedMessage, bot.ParticipantAllowlist, FileUploadsEnabled: true, bot.ConsentFormId), default)).Succeeded);
         var page = await _browser.NewPageAsync();
-        await page.GotoAsync(new Uri(_app.BaseAddress, "/account/login").ToString());
-        await page.FillAsync("#email", "scaled@example.test");
-        await page.FillAsync("#password", "password-123");
-        await page.ClickAsync("button[type=submit]");
-        await Expect(page).ToHaveURLAsync(new Regex("/t/lab$"));
-        await page.GotoAsync(new Uri(_app.BaseAddress, $"/t/lab/chatbots/{bot.Id}").ToString());
-        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await StudioPages.SignInAsync(page, _app, "scaled@example.test", "/t/lab");
+        await StudioPages.OpenDesignerAsync(page, _app, "lab", bot.Id);
         await page.GetByRole(AriaRole.Tab, new() { Name = "Preview" }).ClickAsync();
         await Expect(page.GetByTestId("preview-attach-button")).ToBeEnabledAsync();
 

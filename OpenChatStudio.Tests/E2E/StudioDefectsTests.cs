@@ -72,8 +72,7 @@ public class StudioDefectsTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         var participant = await seeder.ParticipantAsync("ana@example.test");
         await seeder.SessionAsync(_chatbotId, participant.Id, DateTime.UtcNow.AddMinutes(-5), exchange: ["how do I reset it?", "hold the button"]);
         var page = await SignInAsync();
-        await page.GotoAsync(Url("/t/lab/sessions"));
-        await WaitInteractiveAsync(page);
+        await StudioPages.OpenAsync(page, _app, "/t/lab/sessions");
 
         await page.GetByTestId("export-csv").ClickAsync();
         var link = page.GetByTestId("export-download");
@@ -176,31 +175,19 @@ public class StudioDefectsTests : IClassFixture<BrowserFixture>, IAsyncLifetime
     private async Task<IPage> SignInAsync()
     {
         var page = await _browser.NewPageAsync();
-        await page.GotoAsync(Url("/account/login"));
-        await page.FillAsync("#email", Email);
-        await page.FillAsync("#password", "password-123");
-        await page.ClickAsync("button[type=submit]");
-        await Expect(page).ToHaveURLAsync(new Regex("/t/(lab|field-office)$"));
-        if (!page.Url.EndsWith("/t/lab", StringComparison.Ordinal))
-        {
-            await page.GotoAsync(Url("/t/lab"));
-        }
-        await WaitInteractiveAsync(page);
+        await StudioPages.SignInAsync(page, _app, Email, "/t/(lab|field-office)");   // lands on one of the editor's teams
+        await StudioPages.OpenAsync(page, _app, "/t/lab");
         return page;
     }
 
     private async Task<IPage> OpenDesignerAsync()
     {
-        var page = await SignInAsync();
-        await page.GotoAsync(Url($"/t/lab/chatbots/{_chatbotId}"));
-        await WaitInteractiveAsync(page);
-        await Expect(page.GetByTestId("node-start")).ToBeVisibleAsync();
+        var page = await _browser.NewPageAsync();
+        await StudioPages.SignInAsync(page, _app, Email, "/t/(lab|field-office)");
+        await StudioPages.OpenDesignerAsync(page, _app, "lab", _chatbotId);
         await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved");
         return page;
     }
-
-    private static Task WaitInteractiveAsync(IPage page) =>
-        page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
 
     /// <summary>Neither the circuit's error screen nor the studio's error boundary is showing.</summary>
     private static async Task ExpectNoErrorScreenAsync(IPage page)

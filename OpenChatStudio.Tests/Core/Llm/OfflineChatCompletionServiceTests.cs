@@ -272,4 +272,18 @@ public sealed class OfflineChatCompletionServiceTests
         Assert.IsType<OfflineChatCompletionService>(chat);
         Assert.Equal(new Guid("0ffc0de0-0000-4000-8000-000000000001"), OfflineModel.ProviderId);
     }
+
+    [Theory]
+    [InlineData("Hi, my name is Ana and I am 34 years old.", "Ana", 34)]
+    [InlineData("I'm Bruno, 41 years old", "Bruno", 41)]
+    [InlineData("call me Chen. I am 29", "Chen", 29)]
+    [InlineData("first name: Dara; age: 52", "Dara", 52)]
+    public async Task Offline_Extraction_UnderstandsHowPeopleSayNameAndAge(string message, string name, int age)
+    {
+        var reply = await AskAsync(Extraction(message));
+
+        using var json = JsonDocument.Parse(reply.Content!);
+        Assert.Equal(name, json.RootElement.GetProperty("first_name").GetString());
+        Assert.Equal(age, json.RootElement.GetProperty("age").GetInt32());
+    }
 }

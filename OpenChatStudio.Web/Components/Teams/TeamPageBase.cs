@@ -48,8 +48,10 @@ public abstract class TeamPageBase : ComponentBase, IDisposable
     public void Dispose()
     {
         OnDisposing();
+        // Cancelled, not disposed: work still running when the user leaves (a page that was loading) reads PageToken
+        // after this, and must see a cancelled token (which Blazor ignores), not an ObjectDisposedException (which
+        // ended the circuit). A source without timers holds nothing that needs disposing.
         _cts.Cancel();
-        _cts.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -367,8 +367,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
     public void Dispose()
     {
         _live?.Dispose();
-        _cts.Cancel();
-        _cts.Dispose();
+        _cts.Cancel();   // not disposed: work still running after this reads a cancelled token, not a disposed source
     }
 
     private sealed class PreviewMessage(MessageRole role, string content)
