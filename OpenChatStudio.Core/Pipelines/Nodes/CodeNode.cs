@@ -86,9 +86,10 @@ public sealed class CodeNode : PipelineNode<CodeNode.Params>
         var schedules = p.Code.Contains("get_participant_schedules", StringComparison.Ordinal)
             ? await context.Services.Reminders.ListAsync(context.Run, ct).ConfigureAwait(false)
             : null;
-        // The script is synchronous CPU work: run it on the pool so parallel branches keep moving, and so Jint's
-        // per-thread memory accounting sees this script alone.
-        return await Task.Run(() => Run(prepared, p.Routes, context, schedules, ct), ct).ConfigureAwait(false);
+        // The script is synchronous CPU work: it runs on a thread of its own with a known stack, so parallel branches
+        // keep moving, Jint's per-thread memory accounting sees this script alone, and deep work meets the sandbox's
+        // nesting limits long before the stack ends (a stack overflow would end the process).
+        return await JsScriptThread.RunAsync(() => Run(prepared, p.Routes, context, schedules, ct), ct).ConfigureAwait(false);
     }
 
     private NodeResult Run(Prepared<Script> prepared, IReadOnlyList<string> routes, NodeContext context,

@@ -33,7 +33,7 @@ internal static class JsJson
         {
             return JsonValue.Create(value.AsString());
         }
-        var json = new JsonSerializer(engine).Serialize(value);
+        var json = JsSandboxGuards.Stringify(engine, value);
         if (json.IsUndefined())
         {
             throw new PipelineNodeException($"{what} must be data (text, number, boolean, object, array or null), not a {Describe(value)}.");
@@ -52,7 +52,7 @@ internal static class JsJson
         {
             throw new PipelineNodeException("main() returned nothing. Return the node's output, e.g. 'return input;'.");
         }
-        var json = new JsonSerializer(engine).Serialize(value);
+        var json = JsSandboxGuards.Stringify(engine, value);
         return json.IsUndefined()
             ? throw new PipelineNodeException($"main() returned a {Describe(value)}; return text or data.")
             : json.AsString();
@@ -76,7 +76,7 @@ internal static class JsJson
         }
         try
         {
-            var json = new JsonSerializer(engine).Serialize(value);
+            var json = JsSandboxGuards.Stringify(engine, value);
             return json.IsUndefined() ? TypeConverter.ToString(value) : json.AsString();
         }
         catch (JavaScriptException)

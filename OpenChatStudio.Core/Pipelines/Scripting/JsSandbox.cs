@@ -60,7 +60,7 @@ internal sealed class JsSandbox(JsSandboxLimits limits)
         {
             engine.Global.Delete(name);
         }
-        GuardStringBuilders(engine);
+        JsSandboxGuards.Install(engine, limits);
         configure?.Invoke(engine);
         engine.Execute(JsIntrinsics.Harden);
         return engine;
@@ -76,6 +76,8 @@ internal sealed class JsSandbox(JsSandboxLimits limits)
         MemoryLimitExceededException when ex.Message.StartsWith("The array size", StringComparison.Ordinal) =>
             $"Code made an array longer than {limits.MaxArrayLength.ToString("N0", CultureInfo.InvariantCulture)} items{StoppedOn(ex)}.",
         MemoryLimitExceededException or SandboxMemoryException => $"Code used more than {limits.MemoryMegabytes} MB of memory{StoppedOn(ex)}.",
+        SandboxNestingException => $"Code nested data or calls more than {JsSandboxGuards.MaxNesting.ToString("N0", CultureInfo.InvariantCulture)} levels deep{StoppedOn(ex)}.",
+        InsufficientExecutionStackException => $"Code nested data or calls too deeply for the stack{StoppedOn(ex)}.",
         RecursionDepthOverflowException => $"Code called functions more than {limits.MaxRecursion} levels deep (recursion limit){StoppedOn(ex)}.",
         StatementsCountOverflowException => $"Code ran more than {limits.MaxStatements.ToString("N0", CultureInfo.InvariantCulture)} statements{StoppedOn(ex)}.",
         _ => $"Code error{OnLine(ex)}: {ex.Message}",
@@ -92,90 +94,4 @@ internal sealed class JsSandbox(JsSandboxLimits limits)
     private static string StoppedOn(Exception ex) => OnLine(ex) is { Length: > 0 } line ? $" (stopped{line})" : "";
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.##", CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// String methods that can build a huge string in a single call are checked before they run, because Jint only
-    /// measures memory between statements. <c>replace</c>/<c>replaceAll</c> are bounded when the pattern is text.
-    /// </summary>
-    private void GuardStringBuilders(Engine engine)
-    {
-        var prototype = engine.Global.Get("String").AsObject().Get("prototype").AsObject();
-        Guard(engine, prototype, "repeat", 1, (self, args) =>
-        {
-            var count = TypeConverter.ToNumber(Arg(args, 0));
-            args[0] = JsNumber.Create(count);
-            return double.IsFinite(count) && count > 0 ? self.Length * count : 0;
-        });
-        Guard(engine, prototype, "padStart", 2, PadLength);
-        Guard(engine, prototype, "padEnd", 2, PadLength);
-        Guard(engine, prototype, "replace", 2, (self, args) => ReplacedLength(self, args, all: false));
-        Guard(engine, prototype, "replaceAll", 2, (self, args) => ReplacedLength(self, args, all: true));
-    }
-
-    private static double PadLength(string self, JsValue[] args)
-    {
-        var length = TypeConverter.ToNumber(Arg(args, 0));
-        args[0] = JsNumber.Create(length);
-        return length;
-    }
-
-    /// <summary>An upper bound on the result's length when the pattern is text; 0 (no check) otherwise.</summary>
-    private static double ReplacedLength(string self, JsValue[] args, bool all)
-    {
-        var pattern = Arg(args, 0);
-        var replacement = Arg(args, 1);
-        if (pattern is ObjectInstance || replacement is Function)
-        {
-            return 0;
-        }
-        var find = TypeConverter.ToString(pattern);
-        var replace = TypeConverter.ToString(replacement);
-        args[0] = JsString.Create(find);
-        args[1] = JsString.Create(replace);
-        var occurrences = 0L;
-        var at = self.IndexOf(find, StringComparison.Ordinal);
-        while (at >= 0)
-        {
-            occurrences++;
-            if (!all)
-            {
-                break;
-            }
-            var next = at + Math.Max(find.Length, 1);
-            at = next > self.Length ? -1 : self.IndexOf(find, next, StringComparison.Ordinal);
-        }
-        // "$`" and "$'" insert text before or after the match; bound each '$' by the whole string.
-        var perMatch = replace.Length + (double)replace.Count(c => c == '$') * self.Length;
-        return self.Length + occurrences * perMatch;
-    }
-
-    private void Guard(Engine engine, ObjectInstance prototype, string name, int length, Func<string, JsValue[], double> resultLength)
-    {
-        var original = prototype.Get(name);
-        var guarded = new ClrFunction(engine, name, (thisObject, arguments) =>
-        {
-            if (thisObject.IsNull() || thisObject.IsUndefined())
-            {
-                return engine.Call(original, thisObject, arguments);
-            }
-            // Convert once and pass the results on, so a user's toString/valueOf runs once as in the original.
-            var self = TypeConverter.ToString(thisObject);
-            var args = new JsValue[Math.Max(arguments.Length, length)];
-            for (var i = 0; i < args.Length; i++)
-            {
-                args[i] = i < arguments.Length ? arguments[i] : JsValue.Undefined;
-            }
-            if (resultLength(self, args) > limits.MaxStringLength)
-            {
-                throw new SandboxMemoryException();
-            }
-            return engine.Call(original, JsString.Create(self), args);
-        }, length, PropertyFlag.Configurable);
-        prototype.FastSetProperty(name, new PropertyDescriptor(guarded, PropertyFlag.Writable | PropertyFlag.Configurable));
-    }
-
-    private static JsValue Arg(JsValue[] args, int index) => index < args.Length ? args[index] : JsValue.Undefined;
-
-    /// <summary>A guarded call would have built a string beyond the memory budget.</summary>
-    private sealed class SandboxMemoryException() : Exception("The script tried to build a string larger than its memory budget.");
 }

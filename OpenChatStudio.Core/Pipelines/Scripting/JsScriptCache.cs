@@ -48,6 +48,10 @@ internal sealed class JsScriptCache
         {
             return new JsScript(null, $"Syntax error on line {parse.LineNumber}: {parse.Description}", false);
         }
+        catch (Exception ex) when (ex is InsufficientExecutionStackException || ex.InnerException is InsufficientExecutionStackException)
+        {
+            return new JsScript(null, "The code nests brackets or expressions too deeply to be read.", false);
+        }
     }
 
     /// <summary>True when the top level declares <paramref name="name"/> as a function, a variable or an assignment.</summary>
