@@ -77,6 +77,15 @@ public sealed class InboundMessage : ITeamOwned
 
     public DateTime? FinishedAt { get; set; }
 
+    /// <summary>
+    /// How many times processing started, counted before each start so a run that takes the process down still counts.
+    /// Recovery gives up on a message after <see cref="ChatInbox.MaxAttempts"/> (a poison message) and waits before a
+    /// retry after the first (<see cref="ChatInbox.RetryBackoff"/>).
+    /// </summary>
+    public int Attempts { get; set; }
+
+    public DateTime? LastAttemptAt { get; set; }
+
     private InboundMessage()
     {
     }
@@ -89,6 +98,9 @@ public sealed class InboundMessage : ITeamOwned
         AttachmentIdsJson = System.Text.Json.JsonSerializer.Serialize(attachmentIds);
         ContextJson = contextJson;
         AcceptedAt = now;
+        // Accepted messages are handed to the runtime at once: that is the first attempt.
+        Attempts = 1;
+        LastAttemptAt = now;
     }
 
     public IReadOnlyList<int> AttachmentIds => System.Text.Json.JsonSerializer.Deserialize<List<int>>(AttachmentIdsJson) ?? [];

@@ -22,8 +22,22 @@ public sealed partial class ChatInbox(
     /// <summary>What clients see when processing failed unexpectedly (details go to the log and the run trace).</summary>
     public const string GenericError = "Sorry, something went wrong while generating a reply. Please try again.";
 
+    /// <summary>Processing starts at most this many times per message; then recovery marks it failed (a poison message).</summary>
+    public const int MaxAttempts = 3;
+
+    /// <summary>What the transcript shows for a message recovery gave up on.</summary>
+    public const string GaveUpError =
+        "Not answered: processing this message was interrupted 3 times (the app stopped while it ran), so it was not tried again.";
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
+    private readonly ConcurrentDictionary<Guid, Task> _waiting = new();
+
+    /// <summary>
+    /// How long recovery waits before the third attempt at a message whose second attempt was interrupted, so a message
+    /// that stops the app does not stop it again seconds after every restart.
+    /// </summary>
+    public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
     public async Task<InboundMessage> AcceptAsync(Guid teamId, Guid sessionId, string text, IReadOnlyList<int> attachmentIds,
         string? contextJson, CancellationToken ct)
@@ -45,6 +59,12 @@ public sealed partial class ChatInbox(
     /// Processes inbound messages still pending (the app stopped after accepting them). Each is checked inside its
     /// session's lock (<see cref="ChatRuntime"/>): a message already stored is not stored again; it is completed if its
     /// reply exists, otherwise its run is retried. Messages this process is working on are skipped.
+    /// <para>
+    /// A message that was running when the process died is not retried blindly: every start is counted first
+    /// (<see cref="InboundMessage.Attempts"/>); a message interrupted once is retried at once, one interrupted twice only
+    /// after <see cref="RetryBackoff"/>, and one interrupted <see cref="MaxAttempts"/> times is marked failed, with its
+    /// human message in the transcript and the reason beside it, and never run again.
+    /// </para>
     /// </summary>
     public async Task<int> RecoverAsync(CancellationToken ct)
     {
@@ -55,9 +75,24 @@ public sealed partial class ChatInbox(
                 .Where(m => m.Status == InboundStatus.Pending).OrderBy(m => m.AcceptedAt).ToListAsync(ct);
         }
         var recovered = 0;
-        foreach (var row in pending.Where(r => !_running.ContainsKey(r.Id)))
+        foreach (var row in pending.Where(r => !_running.ContainsKey(r.Id) && !_waiting.ContainsKey(r.Id)))
         {
-            Dispatch(row, recovering: true);
+            if (row.Attempts >= MaxAttempts)
+            {
+                await GiveUpAsync(row, ct);
+                continue;
+            }
+            var wait = row.Attempts < 2 ? TimeSpan.Zero
+                : RetryBackoff - (clock.GetUtcNow().UtcDateTime - (row.LastAttemptAt ?? row.AcceptedAt));
+            if (wait > TimeSpan.Zero)
+            {
+                _waiting[row.Id] = RetryLaterAsync(row, wait);
+                LogRetryLater(row.Id, row.Attempts, wait.TotalSeconds);
+            }
+            else if (await CountAttemptAsync(row, ct))
+            {
+                Dispatch(row, recovering: true);
+            }
             recovered++;
         }
         if (recovered > 0)
@@ -65,6 +100,65 @@ public sealed partial class ChatInbox(
             LogRecovered(recovered);
         }
         return recovered;
+    }
+
+    /// <summary>Messages recovery is waiting to retry (tests).</summary>
+    public int WaitingCount => _waiting.Count;
+
+    private async Task RetryLaterAsync(InboundMessage row, TimeSpan wait)
+    {
+        try
+        {
+            await Task.Delay(wait, clock, _stopping.Token).ConfigureAwait(false);
+            if (await CountAttemptAsync(row, _stopping.Token).ConfigureAwait(false))
+            {
+                Dispatch(row, recovering: true);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: the row stays pending for the next start.
+        }
+        catch (Exception ex)
+        {
+            LogFailed(ex, row.Id, row.SessionId);
+        }
+        finally
+        {
+            _waiting.TryRemove(row.Id, out _);
+        }
+    }
+
+    /// <summary>Counts one more start before it happens; false when the message is no longer pending.</summary>
+    private async Task<bool> CountAttemptAsync(InboundMessage row, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateForTeamAsync(row.TeamId, ct);
+        var counted = await db.InboundMessages.Where(m => m.Id == row.Id && m.Status == InboundStatus.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastAttemptAt, now), ct);
+        return counted > 0;
+    }
+
+    private async Task GiveUpAsync(InboundMessage row, CancellationToken ct)
+    {
+        LogGaveUp(row.Id, row.SessionId, row.Attempts);
+        Guid? humanId = null;
+        try
+        {
+            humanId = await runtime.StoreUnansweredAsync(row.TeamId, row.SessionId, row.Text,
+                new InboundDetails(row.Id, row.AttachmentIds, row.ContextJson, Recovering: true), ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFailed(ex, row.Id, row.SessionId);
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateForTeamAsync(row.TeamId, ct);
+        await db.InboundMessages.Where(m => m.Id == row.Id && m.Status == InboundStatus.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, InboundStatus.Failed)
+                .SetProperty(m => m.Error, GaveUpError)
+                .SetProperty(m => m.HumanMessageId, humanId)
+                .SetProperty(m => m.FinishedAt, now), ct);
     }
 
     private void Dispatch(InboundMessage row, bool recovering)
@@ -145,14 +239,17 @@ public sealed partial class ChatInbox(
         }
     }
 
-    public void Dispose()
-    {
-        _stopping.Cancel();
-        _stopping.Dispose();
-    }
+    /// <summary>Cancels work in flight and waiting retries; the source is not disposed, as a retry may still read its token.</summary>
+    public void Dispose() => _stopping.Cancel();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Inbound message {InboundId} of session {SessionId} failed")]
     private partial void LogFailed(Exception ex, Guid inboundId, Guid sessionId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up on inbound message {InboundId} of session {SessionId}: processing was interrupted {Attempts} times")]
+    private partial void LogGaveUp(Guid inboundId, Guid sessionId, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound message {InboundId} was interrupted {Attempts} times; retrying in {Seconds:0} s")]
+    private partial void LogRetryLater(Guid inboundId, int attempts, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recovered {Count} inbound chat messages left pending by the previous run")]
     private partial void LogRecovered(int count);

@@ -220,6 +220,36 @@ public sealed partial class ChatRuntime(
         return await ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct, MessageExtras.From(inbound));
     }
 
+    /// <summary>
+    /// For an inbound message that will not be run again (a poison message): stores its human message if no attempt got
+    /// that far, with its files and page context, so the transcript shows what the participant sent. Returns the human
+    /// message's id, or null when the session is gone.
+    /// </summary>
+    public Task<Guid?> StoreUnansweredAsync(Guid teamId, Guid sessionId, string text, InboundDetails inbound, CancellationToken ct) =>
+        queue.EnqueueAsync(sessionId, async () =>
+        {
+            await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+            var marker = inbound.InboundId.ToString();
+            var stored = await db.ChatMessages.Where(m => m.SessionId == sessionId && m.Role == MessageRole.Human && m.MetadataJson.Contains(marker))
+                .Select(m => (Guid?)m.Id).FirstOrDefaultAsync(ct);
+            if (stored is not null)
+            {
+                return stored;
+            }
+            var session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct);
+            if (session is null)
+            {
+                return null;
+            }
+            var sequence = await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0;
+            var human = new ChatMessage(teamId, sessionId, sequence + 1, MessageRole.Human, text);
+            db.ChatMessages.Add(human);
+            await AttachExtrasAsync(db, human, MessageExtras.From(inbound), ct);
+            session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(ct);
+            return (Guid?)human.Id;
+        });
+
     /// <summary>Runs the pipeline again for the last human message that has no reply (after a provider failure).</summary>
     public Task<ChatTurn> RetryAsync(Guid teamId, Guid sessionId, Func<string, ValueTask>? onToken, CancellationToken ct) =>
         queue.EnqueueAsync(sessionId, async () =>

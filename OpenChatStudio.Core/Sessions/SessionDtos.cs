@@ -48,7 +48,8 @@ public sealed record ReviewMessage(
     MessageRating? Rating,
     Guid? TraceId,
     IReadOnlyList<CommentInfo> Comments,
-    IReadOnlyList<Chat.AttachmentInfo> Attachments);
+    IReadOnlyList<Chat.AttachmentInfo> Attachments,
+    string? NotAnswered = null);
 
 /// <summary>Everything the transcript page shows about one session.</summary>
 public sealed record SessionDetails(

@@ -46,9 +46,15 @@ public sealed class SessionReviewService(
         var attachments = (await db.ChatAttachments.AsNoTracking().Where(a => a.SessionId == sessionId && a.MessageId != null).OrderBy(a => a.Id)
             .Select(a => new AttachmentInfo(a.Id, a.SessionId, a.MessageId, a.Name, a.ContentType, a.Size)).ToListAsync(ct))
             .ToLookup(a => a.MessageId!.Value);
+        // Messages the chat API accepted but could not answer (a failed run, or one recovery gave up on).
+        var unanswered = (await db.InboundMessages.AsNoTracking()
+                .Where(i => i.SessionId == sessionId && i.Status == Chat.InboundStatus.Failed && i.HumanMessageId != null)
+                .Select(i => new { i.HumanMessageId, i.Error }).ToListAsync(ct))
+            .GroupBy(i => i.HumanMessageId!.Value).ToDictionary(g => g.Key, g => g.First().Error ?? Chat.ChatInbox.GenericError);
         var review = messages.Select(m => new ReviewMessage(m.Id, m.Sequence, m.Role, m.Content, m.Hidden, m.CreatedAt, m.VersionNumber,
             MessageTags(m.TagsJson), m.Rating, traceByMessage.TryGetValue(m.Id, out var traceId) ? traceId : null,
-            comments.Where(c => c.MessageId == m.Id).ToList(), attachments[m.Id].ToList())).ToList();
+            comments.Where(c => c.MessageId == m.Id).ToList(), attachments[m.Id].ToList(),
+            unanswered.GetValueOrDefault(m.Id))).ToList();
         var row = new SessionRow(s.Id, s.ChatbotId, chatbotName, s.ParticipantId, participant?.Identifier ?? "", participant?.Name, s.Platform,
             s.Status, s.CreatedAt, s.LastActivityAt, messages.Count(m => !m.Hidden), SessionQueryService.ParseTags(s.TagsJson));
         var versionLabel = s.VersionSelection switch

@@ -604,6 +604,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
                     b.Property<string>("ContextJson")
                         .HasColumnType("text");
 
@@ -616,6 +619,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.Property<Guid?>("HumanMessageId")
                         .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("LastAttemptAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<Guid?>("ReplyMessageId")
                         .HasColumnType("uuid");

@@ -593,6 +593,9 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ContextJson")
                         .HasColumnType("TEXT");
 
@@ -604,6 +607,9 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("HumanMessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastAttemptAt")
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("ReplyMessageId")

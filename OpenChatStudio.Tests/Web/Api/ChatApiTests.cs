@@ -290,6 +290,79 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
     }
 
     [Fact]
+    public async Task Recovery_CountsInterruptedAttempts_WaitsBeforeTheThird_AndGivesUpOnAPoisonMessage()
+    {
+        var bot = await _kit.BotAsync();
+        var onceSession = Guid.Parse(await _kit.StartAsync(bot, "ocs:p1"));
+        var twiceSession = Guid.Parse(await _kit.StartAsync(bot, "ocs:p2"));
+        var poisonSession = Guid.Parse(await _kit.StartAsync(bot, "ocs:p3"));
+        var dbFactory = _app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        // Inboxes of our own, as two successive starts of the app would have (the app's inbox serves the other tests).
+        ChatInbox NewInbox() => new(dbFactory, _app.Services.GetRequiredService<ChatRuntime>(), _app.Services.GetRequiredService<ChatTaskStreams>(),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ChatInbox>.Instance);
+        using var inbox = NewInbox();
+        InboundMessage once, twice, poison;
+        await using (var db = await dbFactory.CreateForTeamAsync(bot.Access.TeamId, default))
+        {
+            // As if the app died while running each of them: once, twice (just now) and three times.
+            once = new InboundMessage(bot.Access.TeamId, onceSession, "interrupted once", [], null, DateTime.UtcNow);
+            twice = new InboundMessage(bot.Access.TeamId, twiceSession, "interrupted twice", [], null, DateTime.UtcNow) { Attempts = 2 };
+            poison = new InboundMessage(bot.Access.TeamId, poisonSession, "the message that stops the app", [], null, DateTime.UtcNow) { Attempts = 3 };
+            db.InboundMessages.AddRange(once, twice, poison);
+            await db.SaveChangesAsync();
+        }
+        inbox.RetryBackoff = TimeSpan.FromMinutes(10);
+
+        await inbox.RecoverAsync(default);
+        await inbox.WhenIdleAsync();
+
+        await using (var db = await dbFactory.CreateForTeamAsync(bot.Access.TeamId, default))
+        {
+            var first = await db.InboundMessages.AsNoTracking().SingleAsync(m => m.Id == once.Id);
+            Assert.Equal(InboundStatus.Complete, first.Status);          // retried at once
+            Assert.Equal(2, first.Attempts);                              // and the retry was counted before it ran
+            var second = await db.InboundMessages.AsNoTracking().SingleAsync(m => m.Id == twice.Id);
+            Assert.Equal(InboundStatus.Pending, second.Status);           // not a third time straight away
+            Assert.Equal(2, second.Attempts);
+            Assert.Empty(await db.ChatMessages.Where(m => m.SessionId == twiceSession).ToListAsync());
+            var given = await db.InboundMessages.AsNoTracking().SingleAsync(m => m.Id == poison.Id);
+            Assert.Equal(InboundStatus.Failed, given.Status);             // never run again
+            Assert.Equal(ChatInbox.GaveUpError, given.Error);
+            var human = await db.ChatMessages.SingleAsync(m => m.SessionId == poisonSession);
+            Assert.Equal((MessageRole.Human, "the message that stops the app"), (human.Role, human.Content));
+            Assert.Equal(human.Id, given.HumanMessageId);
+        }
+        Assert.Equal(1, inbox.WaitingCount);
+        // A second recovery (another start-up) neither duplicates the waiting retry nor touches the failed message.
+        await inbox.RecoverAsync(default);
+        Assert.Equal(1, inbox.WaitingCount);
+
+        // The participant's widget sees the failed task; the team's transcript shows why it was not answered.
+        var poll = await Client.SendAsync(Get($"/api/chat/{poisonSession}/{poison.Id}/poll/"));
+        var error = await BodyAsync(poll, 500);
+        Assert.Equal("error", error.GetProperty("status").GetString());
+        var details = await _app.Services.GetRequiredService<OpenChatStudio.Core.Sessions.SessionReviewService>()
+            .GetAsync(bot.Access, poisonSession, default);
+        Assert.Equal(ChatInbox.GaveUpError, Assert.Single(details!.Messages).NotAnswered);
+
+        // The app stops (the armed retry is dropped) and starts again an hour later: the back-off has passed, so the
+        // twice-interrupted message gets its third and last attempt at once.
+        inbox.Dispose();
+        await using (var db = await dbFactory.CreateForTeamAsync(bot.Access.TeamId, default))
+        {
+            await db.InboundMessages.Where(m => m.Id == twice.Id).ExecuteUpdateAsync(u => u.SetProperty(m => m.LastAttemptAt, DateTime.UtcNow.AddHours(-1)));
+        }
+        using var restarted = NewInbox();
+        await restarted.RecoverAsync(default);
+        await restarted.WhenIdleAsync();
+        await using (var db = await dbFactory.CreateForTeamAsync(bot.Access.TeamId, default))
+        {
+            var third = await db.InboundMessages.AsNoTracking().SingleAsync(m => m.Id == twice.Id);
+            Assert.Equal((InboundStatus.Complete, 3), (third.Status, third.Attempts));
+        }
+    }
+
+    [Fact]
     public async Task Recovery_ProcessesPendingRowsLeftByACrash_WithoutDuplicatingHumanMessages()
     {
         var bot = await _kit.BotAsync();

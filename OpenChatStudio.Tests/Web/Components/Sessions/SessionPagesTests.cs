@@ -144,6 +144,28 @@ public class SessionPagesTests : BunitTestContext
     }
 
     [Fact]
+    public async Task Transcript_SaysWhyAMessageWasNotAnswered()
+    {
+        var bot = await _seed.ChatbotAsync("Poison");
+        var participant = await _seed.ParticipantAsync("poison@example.test");
+        var session = await _seed.SessionAsync(bot, participant.Id, T0, exchange: ["hello", "hi there"]);
+        var human = (await _core.Get<SessionReviewService>().GetAsync(_team, session, default))!.Messages.First(m => m.Role == MessageRole.Human);
+        await using (var db = await _core.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_team.TeamId, default))
+        {
+            db.InboundMessages.Add(new InboundMessage(_team.TeamId, session, "hello", [], null, T0)
+            {
+                Status = InboundStatus.Failed, Error = ChatInbox.GaveUpError, HumanMessageId = human.Id, Attempts = 3,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var cut = Ctx.Render<SessionTranscript>(p => p.Add(x => x.TeamSlug, _team.Slug).Add(x => x.SessionId, session));
+
+        cut.WaitForAssertion(() => Assert.Contains(ChatInbox.GaveUpError, cut.Find("[data-testid=msg-human] [data-testid=msg-not-answered]").TextContent));
+        Assert.Single(cut.FindAll("[data-testid=msg-not-answered]"));
+    }
+
+    [Fact]
     public async Task Transcript_ShowsAttachments_AndReviewersTagAndUntagAMessage()
     {
         var bot = await _seed.ChatbotAsync("Files");
