@@ -12,6 +12,7 @@ internal sealed class ChatSessionConfiguration : IEntityTypeConfiguration<ChatSe
         b.Property(s => s.Status).HasConversion<string>().HasMaxLength(20);
         b.Property(s => s.EndReason).HasMaxLength(60);
         b.Property(s => s.VersionSelection).HasConversion<string>().HasMaxLength(20);
+        b.Property(s => s.ApiProof).HasConversion<string>().HasMaxLength(20);
         b.Ignore(s => s.Version);
         b.HasIndex(s => new { s.TeamId, s.ChatbotId, s.CreatedAt });
         b.HasIndex(s => s.ParticipantId);

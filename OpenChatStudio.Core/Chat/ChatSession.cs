@@ -46,6 +46,12 @@ public sealed class ChatSession : ITeamOwned
 
     public string? EndReason { get; private set; }
 
+    /// <summary>
+    /// What the chat API (widget contract) asks of a caller to reach this session; null for sessions it did not start
+    /// (OpenAI-compatible API, preview, channels), which it never reaches.
+    /// </summary>
+    public ChatApiProof? ApiProof { get; set; }
+
     private ChatSession()
     {
     }
@@ -72,4 +78,17 @@ public sealed class ChatSession : ITeamOwned
         EndedAt = now;
         EndReason = reason;
     }
+}
+
+/// <summary>How a caller of the chat API proves a session is theirs.</summary>
+public enum ChatApiProof
+{
+    /// <summary>The signed session token issued by <c>start/</c> (header <c>X-Session-Token</c>), or the team's API key.</summary>
+    SessionToken,
+
+    /// <summary>
+    /// The session id with the start's key rules (embed key and domain, or a public chatbot): for widgets before 0.9.0,
+    /// which cannot send a session token. Only the client that started the session chooses this, for that session.
+    /// </summary>
+    SessionId,
 }

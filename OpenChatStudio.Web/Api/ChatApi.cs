@@ -58,6 +58,7 @@ public static class ChatApi
         services.AddOptions<ChatApiOptions>().Bind(configuration.GetSection(ChatApiOptions.SectionName));
         services.AddSingleton<ChatRateLimiter>();
         services.AddSingleton<ChatSessionAccess>();
+        services.AddSingleton<ChatSessionTokens>();
         services.AddHostedService<ChatInboxRecovery>();
         return services;
     }
@@ -116,7 +117,7 @@ public static class ChatApi
     private sealed record StartRequest(Guid ChatbotId, string? RemoteId, string? Name, int? VersionNumber, string? Source);
 
     public static async Task<IResult> Start(HttpContext http, IDbContextFactory<AppDbContext> dbFactory, ChatRuntime runtime,
-        ChannelService channels, ChatRateLimiter limiter, IOptionsMonitor<ChatApiOptions> options, CancellationToken ct)
+        ChannelService channels, ChatRateLimiter limiter, ChatSessionTokens tokens, IOptionsMonitor<ChatApiOptions> options, CancellationToken ct)
     {
         var ip = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (Limited(http, limiter, "start:" + ip, options.CurrentValue.StartsPerIpPerWindow) is { } limited)
@@ -209,12 +210,18 @@ public static class ChatApi
         {
             await RecordWidgetVersionAsync(http, channels, teamId, widget.Id, ct);
         }
+        // Only this API marks its sessions: a session started anywhere else stays out of its reach.
+        var proof = ChatSessionTokens.ProofFor(http.Request, apiKey.Authenticated);
+        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+        {
+            await db.ChatSessions.Where(s => s.Id == started.SessionId).ExecuteUpdateAsync(u => u.SetProperty(s => s.ApiProof, proof), ct);
+        }
 
         var baseUrl = BaseUrl(http.Request);
         return Results.Json(new JsonObject
         {
             ["session_id"] = started.SessionId.ToString(),
-            ["session_token"] = null,
+            ["session_token"] = tokens.Issue(started.SessionId),
             ["chatbot"] = new JsonObject
             {
                 ["id"] = request.ChatbotId.ToString(),

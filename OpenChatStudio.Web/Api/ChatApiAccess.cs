@@ -18,16 +18,20 @@ public enum SessionUse
 public sealed record SessionCaller(Guid TeamId, ChatSession Session, bool FileUploadsEnabled);
 
 /// <summary>
-/// Authorisation of the chat API's session endpoints (docs/channels.md). In order: rate limit per session; an API key must
-/// be of the session's team; an embed key must belong to a widget channel of the session's chatbot and the page's
-/// domain must be allowed; keyless callers need a public chatbot (empty allowlist, or the session's participant on it).
-/// Files (upload/download) are also allowed keyless in sessions started with an embed key, because the widget cannot
-/// send its key on uploads.
+/// Authorisation of the chat API's session endpoints (docs/channels.md, docs/security.md). In order: rate limit per
+/// session; only sessions this API started are reachable (others are "not found"); an API key must be of the session's
+/// team; a session token (<see cref="ChatSessionTokens"/>) must name this session and be unexpired. Sessions that ask
+/// for a token (<see cref="ChatApiProof.SessionToken"/>) admit nothing else. Sessions started by a widget before 0.9.0
+/// (<see cref="ChatApiProof.SessionId"/>) keep the era's rules: an embed key must belong to a widget channel of the
+/// session's chatbot and the page's domain must be allowed; keyless callers need a public chatbot (empty allowlist, or
+/// the session's participant on it); files (upload/download) are also allowed keyless in sessions started with an
+/// embed key, because that widget cannot send its key on uploads.
 /// </summary>
 public sealed class ChatSessionAccess(
     IDbContextFactory<AppDbContext> dbFactory,
     ChannelService channels,
     ChatRateLimiter limiter,
+    ChatSessionTokens tokens,
     IOptionsMonitor<ChatApiOptions> options)
 {
     public async Task<(SessionCaller? Caller, IResult? Failure)> AuthorizeAsync(HttpContext http, string sessionId, SessionUse use, CancellationToken ct)
@@ -45,7 +49,7 @@ public sealed class ChatSessionAccess(
         {
             session = await any.ChatSessions.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
         }
-        if (session is null)
+        if (session?.ApiProof is not { } proof)
         {
             return (null, NoSession());
         }
@@ -72,6 +76,20 @@ public sealed class ChatSessionAccess(
         {
             return (caller, null);
         }
+        if (ChatSessionTokens.Read(http.Request) is { } token)
+        {
+            if (!tokens.IsValid(token, session.Id))
+            {
+                return (null, TokenProblem("The session token is not valid for this session or has expired. Start a new session.", "session_token_invalid"));
+            }
+            return await ChatApi.DisabledAsync(channels, session.TeamId, session.ChatbotId, session.Platform, ct) is { } off
+                ? (null, off)
+                : (caller, null);
+        }
+        if (proof == ChatApiProof.SessionToken)
+        {
+            return (null, TokenProblem("Session token required: send the session_token from start/ in the X-Session-Token header.", "session_token_required"));
+        }
         var embed = await ChatApi.EmbedKeyAsync(http, channels, session.TeamId, session.ChatbotId, ct);
         if (embed.Failure is not null)
         {
@@ -94,6 +112,10 @@ public sealed class ChatSessionAccess(
             ? (caller, null)
             : (null, ChatApi.Detail(StatusCodes.Status403Forbidden, ChatApi.NoPermission));
     }
+
+    private static IResult TokenProblem(string error, string code) =>
+        Results.Json(new System.Text.Json.Nodes.JsonObject { ["error"] = error, ["code"] = code }, ChatApiJson.Options,
+            statusCode: StatusCodes.Status403Forbidden);
 
     private static IResult ReplaceNotFound(IResult failure) =>
         failure is IStatusCodeHttpResult { StatusCode: StatusCodes.Status404NotFound } ? NoSession() : failure;

@@ -21,6 +21,9 @@ public sealed class ChatApiOptions
     public int StartsPerIpPerWindow { get; set; } = 300;
 
     public int WindowSeconds { get; set; } = 300;
+
+    /// <summary>How long a session token from <c>start/</c> proves ownership (OCS: 7 days).</summary>
+    public TimeSpan SessionTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 }
 
 /// <summary>Fixed-window counters per key (session or IP), in memory. Per process, like the session work queue.</summary>

@@ -109,7 +109,8 @@ public static class OpenAiApi
 
         var participant = await runtime.GetOrCreateParticipantAsync(key.TeamId, Platform, $"api-key:{key.KeyId}", null, null, ct);
         var started = await runtime.StartSessionAsync(key.TeamId, internalId, participant.Id, Platform, onToken: null, ct, version, request.History);
-        var id = "chatcmpl-" + started.SessionId.ToString("N");
+        // Never the session id: the id is shown to whoever reads the response, and a session id is not a public id.
+        var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         if (!request.Stream)

@@ -16,7 +16,7 @@ public sealed partial class SecretScrubber : ILogEventEnricher
     [GeneratedRegex(@"(/invite/)[^/?#\s""']+", RegexOptions.IgnoreCase)]
     private static partial Regex InvitePath();
 
-    [GeneratedRegex(@"([?&](?:code|token|access_token|password|api_key|key|secret)=)[^&#\s""']+", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"([?&](?:code|token|session_token|access_token|password|api_key|key|secret)=)[^&#\s""']+", RegexOptions.IgnoreCase)]
     private static partial Regex SecretQuery();
 
     public static string Scrub(string text) =>

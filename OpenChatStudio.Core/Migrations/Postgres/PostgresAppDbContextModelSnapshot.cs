@@ -523,6 +523,10 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("ApiProof")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<Guid>("ChatbotId")
                         .HasColumnType("uuid");
 

@@ -510,6 +510,10 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ApiProof")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("ChatbotId")
                         .HasColumnType("TEXT");
 

@@ -93,7 +93,13 @@ public class OpenAiApiTests : IClassFixture<OcsAppFactory>
         Assert.StartsWith(OfflineModel.ReplyPrefix, reply);
         Assert.True(body.GetProperty("usage").GetProperty("total_tokens").GetInt64() >= 0);
 
-        var sessionId = Guid.ParseExact(body.GetProperty("id").GetString()!["chatcmpl-".Length..], "N");
+        Guid sessionId;
+        await using (var db = await _app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(s.Admin.TeamId, default))
+        {
+            sessionId = await db.ChatSessions.Where(x => x.ChatbotId == s.ChatbotId).Select(x => x.Id).SingleAsync();
+        }
+        // The completion id is not the session id: a session id is never a public id on another surface.
+        Assert.DoesNotContain(sessionId.ToString("N"), body.GetProperty("id").GetString());
         var transcript = await _app.Services.GetRequiredService<ChatRuntime>().GetTranscriptAsync(s.Admin.TeamId, sessionId, CancellationToken.None);
         Assert.Equal(
             [(MessageRole.Human, "My name is Ada."), (MessageRole.Ai, "Nice to meet you, Ada."), (MessageRole.Human, "What is my name?"), (MessageRole.Ai, reply)],

@@ -72,6 +72,9 @@ function start(app) {
         let response;
         try {
             const init = { method, headers: { Accept: 'application/json' } };
+            if (state.sessionToken && state.sessionId && path.startsWith('/' + state.sessionId + '/')) {
+                init.headers['X-Session-Token'] = state.sessionToken;
+            }
             if (body !== undefined) {
                 init.body = isForm ? body : JSON.stringify(body);
                 if (!isForm) {
@@ -105,7 +108,8 @@ function start(app) {
         if (data && data.error === 'Session has ended') {
             throw new ApiError('ended', message, response.status);
         }
-        if (response.status === 404 && state.sessionId && path.startsWith('/' + state.sessionId + '/')) {
+        const tokenRefused = response.status === 403 && data && (data.code === 'session_token_required' || data.code === 'session_token_invalid');
+        if ((response.status === 404 || tokenRefused) && state.sessionId && path.startsWith('/' + state.sessionId + '/')) {
             throw new ApiError('gone', 'This chat no longer exists.', 404);
         }
         if (response.status === 400 && data && typeof data === 'object' && !data.error && !data.detail) {
@@ -397,7 +401,8 @@ function start(app) {
         return new Promise((resolve, reject) => {
             let deltas = 0;
             let settled = false;
-            const source = new EventSource(`${API}/${state.sessionId}/${taskId}/stream/`);
+            const token = state.sessionToken ? `?session_token=${encodeURIComponent(state.sessionToken)}` : '';
+            const source = new EventSource(`${API}/${state.sessionId}/${taskId}/stream/${token}`);
             const finish = (fn, value) => {
                 if (!settled) {
                     settled = true;
@@ -490,6 +495,7 @@ function start(app) {
             session_data: { source: 'hosted_page' },
         });
         state.sessionId = data.session_id;
+        state.sessionToken = data.session_token || null;
         save();
     }
 
