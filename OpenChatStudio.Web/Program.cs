@@ -10,16 +10,7 @@ using Serilog;
 
 var adminCommand = AdminCli.IsAdminCommand(args);
 var builder = WebApplication.CreateBuilder(AdminCli.HostArgs(args));
-builder.AddLogging(quiet: adminCommand);
-
-builder.Services
-    .AddOpenChatStudioCore(builder.Configuration, builder.Environment.ContentRootPath)
-    .AddAccountsAndAuth(builder.Configuration)
-    .AddApiHosting()
-    .AddChatApi(builder.Configuration)
-    .AddHostedChat()
-    .AddUi()
-    .AddAudit();
+builder.AddOpenChatStudio(quietLogging: adminCommand);
 
 var app = builder.Build();
 

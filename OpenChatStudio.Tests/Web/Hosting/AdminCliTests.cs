@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -9,10 +10,15 @@ using OpenChatStudio.Core.ApiKeys;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Tests.Core.Teams;
 using OpenChatStudio.Tests.TestSupport;
+using OpenChatStudio.Web.Hosting;
 
 namespace OpenChatStudio.Tests.Web.Hosting;
 
-/// <summary>Runs the real host binary with <c>admin …</c> arguments, as an operator would.</summary>
+/// <summary>
+/// The <c>admin …</c> commands. One test runs the real host binary as an operator would; the others run the same
+/// command code in-process over the host's own service graph (<see cref="HostComposition"/>), which is what the binary
+/// does after start-up, without paying a process start per command.
+/// </summary>
 public class AdminCliTests : IAsyncLifetime
 {
     private readonly TestDatabase _db = TestDatabase.Create();
@@ -22,6 +28,23 @@ public class AdminCliTests : IAsyncLifetime
     public async Task DisposeAsync() => await _db.DisposeAsync();
 
     private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = "Development",
+            ContentRootPath = Path.Combine(TeamPermissionsTests.RepoRoot(), "OpenChatStudio.Web"),
+        });
+        builder.Configuration.AddInMemoryCollection(_db.Settings);
+        builder.AddOpenChatStudio(quietLogging: true);
+        await using var app = builder.Build();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = await AdminCli.RunAsync(app.Services, args, stdout, stderr, CancellationToken.None);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>The real host binary with <c>admin</c> and <paramref name="args"/>.</summary>
+    private async Task<(int Exit, string Out, string Err)> RunBinaryAsync(params string[] args)
     {
         var config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
         var dll = Path.Combine(TeamPermissionsTests.RepoRoot(), "OpenChatStudio.Web", "bin", config, "net10.0", "OpenChatStudio.Web.dll");
@@ -44,6 +67,22 @@ public class AdminCliTests : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task TheHostBinary_RunsAdminCommands_AndRejectsUnknownOnes()
+    {
+        var created = await RunBinaryAsync("create-user", "--email", "binary@example.test", "--password", "long-enough-pw", "--team", "Binary Team");
+        Assert.True(created.Exit == 0, created.Err);
+        Assert.Contains("Created user binary@example.test", created.Out);
+
+        var list = await RunBinaryAsync("list-users");
+        Assert.Equal(0, list.Exit);
+        Assert.Contains("binary-team (Admin)", list.Out);
+
+        var unknown = await RunBinaryAsync("frobnicate");
+        Assert.Equal(2, unknown.Exit);
+        Assert.Contains("unknown command", unknown.Err, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
