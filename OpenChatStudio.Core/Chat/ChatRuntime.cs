@@ -250,6 +250,35 @@ public sealed partial class ChatRuntime(
             return (Guid?)human.Id;
         });
 
+    /// <summary>Metadata key of a human message that will never be answered, with the reason (shown in the transcript).</summary>
+    public const string NotAnsweredKey = "not_answered";
+
+    /// <summary>
+    /// Marks the unanswered last human message of sessions on <paramref name="platform"/> whose turn ran synchronously
+    /// for a caller that is gone (the OpenAI-compatible API: the process died mid-call, so no reply will ever be written
+    /// and nobody will retry). Only messages older than <paramref name="olderThan"/> count, so a call still running on
+    /// another instance is left alone. Only sessions no inbox serves (<see cref="ChatSession.ApiProof"/> null).
+    /// </summary>
+    public async Task<int> MarkAbandonedTurnsAsync(string platform, TimeSpan olderThan, string reason, CancellationToken ct)
+    {
+        var cutoff = clock.GetUtcNow().UtcDateTime - olderThan;
+        const string marker = "\"" + NotAnsweredKey + "\"";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var abandoned = await db.ChatMessages.IgnoreQueryFilters()
+            .Where(m => m.Role == MessageRole.Human && m.CreatedAt < cutoff && !m.MetadataJson.Contains(marker)
+                && db.ChatSessions.IgnoreQueryFilters().Any(s => s.Id == m.SessionId && s.Platform == platform && s.ApiProof == null && s.EndedAt == null)
+                && !db.ChatMessages.IgnoreQueryFilters().Any(n => n.SessionId == m.SessionId && n.Sequence > m.Sequence))
+            .Take(1000).ToListAsync(ct);
+        foreach (var message in abandoned)
+        {
+            var metadata = JsonNode.Parse(string.IsNullOrWhiteSpace(message.MetadataJson) ? "{}" : message.MetadataJson) as JsonObject ?? new JsonObject();
+            metadata[NotAnsweredKey] = reason;
+            message.MetadataJson = metadata.ToJsonString();
+        }
+        await db.SaveChangesAsync(ct);
+        return abandoned.Count;
+    }
+
     /// <summary>Runs the pipeline again for the last human message that has no reply (after a provider failure).</summary>
     public Task<ChatTurn> RetryAsync(Guid teamId, Guid sessionId, Func<string, ValueTask>? onToken, CancellationToken ct) =>
         queue.EnqueueAsync(sessionId, async () =>

@@ -54,7 +54,7 @@ public sealed class SessionReviewService(
         var review = messages.Select(m => new ReviewMessage(m.Id, m.Sequence, m.Role, m.Content, m.Hidden, m.CreatedAt, m.VersionNumber,
             MessageTags(m.TagsJson), m.Rating, traceByMessage.TryGetValue(m.Id, out var traceId) ? traceId : null,
             comments.Where(c => c.MessageId == m.Id).ToList(), attachments[m.Id].ToList(),
-            unanswered.GetValueOrDefault(m.Id))).ToList();
+            unanswered.GetValueOrDefault(m.Id) ?? AbandonedReason(m))).ToList();
         var row = new SessionRow(s.Id, s.ChatbotId, chatbotName, s.ParticipantId, participant?.Identifier ?? "", participant?.Name, s.Platform,
             s.Status, s.CreatedAt, s.LastActivityAt, messages.Count(m => !m.Hidden), SessionQueryService.ParseTags(s.TagsJson));
         var versionLabel = s.VersionSelection switch
@@ -67,6 +67,13 @@ public sealed class SessionReviewService(
         return new SessionDetails(row, versionLabel, Pretty(s.StateJson), participantData.ToJsonString(Indented), s.EndReason, s.EndedAt, review,
             comments.Where(c => c.MessageId is null).ToList());
     }
+
+    /// <summary>The reason stored on a human message whose turn was abandoned (<see cref="Chat.ChatRuntime.MarkAbandonedTurnsAsync"/>).</summary>
+    private static string? AbandonedReason(Chat.ChatMessage m) =>
+        m.Role == Chat.MessageRole.Human && m.MetadataJson.Contains(Chat.ChatRuntime.NotAnsweredKey, StringComparison.Ordinal)
+            && JsonNode.Parse(m.MetadataJson) is JsonObject o && o[Chat.ChatRuntime.NotAnsweredKey] is JsonValue v && v.TryGetValue(out string? reason)
+            ? reason
+            : null;
 
     public Task<Result<IReadOnlyList<string>>> AddTagAsync(TeamAccess access, Guid sessionId, string? tag, CancellationToken ct) =>
         ChangeTagsAsync(access, sessionId, tag, add: true, ct);

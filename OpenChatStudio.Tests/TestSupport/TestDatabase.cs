@@ -42,7 +42,10 @@ public sealed class TestDatabase : IAsyncDisposable
             var baseCs = Environment.GetEnvironmentVariable("OCS_TEST_PG")
                 ?? throw new InvalidOperationException("OCS_TEST_DB=Postgres needs OCS_TEST_PG (run the suite through scripts/test.sh).");
             CreatePostgresFromTemplate(baseCs, name);
-            var cs = new NpgsqlConnectionStringBuilder(baseCs) { Database = name, Pooling = false }.ConnectionString;
+            // Pooled, as the app runs in production: a new physical connection per DbContext cost each PostgreSQL test
+            // a connection set-up per query (a scheduled-message test took 35 s instead of 3). The pool is cleared and
+            // the database dropped WITH (FORCE) at the end. The server is local and has no TLS: no SSL negotiation.
+            var cs = new NpgsqlConnectionStringBuilder(baseCs) { Database = name, MaxPoolSize = 20, SslMode = SslMode.Disable }.ConnectionString;
             return new TestDatabase(DatabaseProvider.Postgres, cs, baseCs, null);
         }
         var dir = Path.Combine(Path.GetTempPath(), "ocs-tests");
@@ -129,6 +132,10 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         if (_pgAdminConnection is not null)
         {
+            await using (var pooled = new NpgsqlConnection(ConnectionString))
+            {
+                NpgsqlConnection.ClearPool(pooled);
+            }
             await using var conn = new NpgsqlConnection(_pgAdminConnection);
             await conn.OpenAsync();
             var db = new NpgsqlConnectionStringBuilder(ConnectionString).Database;

@@ -662,6 +662,8 @@ public static class ChatApi
 
     internal readonly record struct ApiKeyCheck(bool Authenticated, IResult? Failure);
 
+    public const string ReadOnlyKey = "This API key is read-only: it may read sessions but not start them, send messages, rate or end them.";
+
     /// <summary>An API key in the request must be valid and of the chatbot's team (another team's chatbot: 404).</summary>
     internal static async Task<ApiKeyCheck> ApiKeyAsync(HttpContext http, Guid teamId)
     {
@@ -676,9 +678,15 @@ public static class ChatApi
             return new(false, Detail(StatusCodes.Status401Unauthorized, ApiKeyAuthentication.InvalidKeyMessage));
         }
         var identity = result.Principal!.GetApiKeyIdentity();
-        return identity.TeamId == teamId
-            ? new(true, null)
-            : new(false, Detail(StatusCodes.Status404NotFound, "No chatbot matches the given query."));
+        if (identity.TeamId != teamId)
+        {
+            return new(false, Detail(StatusCodes.Status404NotFound, "No chatbot matches the given query."));
+        }
+        // As on the REST API: a read-only key reads (polls, files) and changes nothing (no start, message, rating or end).
+        var reads = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method);
+        return identity.ReadOnly && !reads
+            ? new(false, Error(StatusCodes.Status403Forbidden, ReadOnlyKey))
+            : new(true, null);
     }
 
     internal readonly record struct EmbedCheck(ChannelInfo? Channel, IResult? Failure);

@@ -62,8 +62,17 @@ public sealed class ChatRateLimiter(IOptionsMonitor<ChatApiOptions> options, Tim
 }
 
 /// <summary>Runs at start-up: processes chat messages left pending by a crash, then purges unsent uploads every hour.</summary>
-public sealed partial class ChatInboxRecovery(ChatInbox inbox, ChatAttachmentStore files, ILogger<ChatInboxRecovery> logger) : BackgroundService
+public sealed partial class ChatInboxRecovery(ChatInbox inbox, ChatRuntime runtime, ChatAttachmentStore files, ILogger<ChatInboxRecovery> logger)
+    : BackgroundService
 {
+    /// <summary>
+    /// An OpenAI-compatible call whose human message has had no reply for this long was lost with a process: no caller
+    /// waits for it any more (generous, so a slow call on another instance is never marked).
+    /// </summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(15);
+
+    public const string AbandonedReason = "Not answered: the app stopped while this API call was running, and the caller's connection was lost.";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -77,6 +86,18 @@ public sealed partial class ChatInboxRecovery(ChatInbox inbox, ChatAttachmentSto
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
         do
         {
+            try
+            {
+                var abandoned = await runtime.MarkAbandonedTurnsAsync(OpenAiApi.Platform, AbandonedAfter, AbandonedReason, stoppingToken);
+                if (abandoned > 0)
+                {
+                    LogAbandoned(abandoned);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(ex, "marking abandoned API calls");
+            }
             try
             {
                 var purged = await files.PurgeUnattachedAsync(stoppingToken);
@@ -95,6 +116,9 @@ public sealed partial class ChatInboxRecovery(ChatInbox inbox, ChatAttachmentSto
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Chat API background work failed while {Work}")]
     private partial void LogFailed(Exception ex, string work);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Marked {Count} OpenAI-compatible API calls as not answered: the app stopped while they ran")]
+    private partial void LogAbandoned(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} uploads never sent with a message")]
     private partial void LogPurged(int count);

@@ -143,4 +143,71 @@ public class ChatSessionTokenTests(OcsAppFactory app) : IClassFixture<OcsAppFact
             Assert.DoesNotContain(await db.ChatMessages.Where(m => m.SessionId == session).Select(m => m.Content).ToListAsync(), c => c == "injected");
         }
     }
+
+    [Fact]
+    public async Task ReadOnlyApiKey_ReadsSessions_ButCannotStartSendRateOrEnd()
+    {
+        var bot = await _kit.BotAsync();
+        var writeKey = await _kit.ApiKeyAsync(bot);
+        var readKey = (await app.Services.GetRequiredService<OpenChatStudio.Core.ApiKeys.ApiKeyService>()
+            .CreateAsync(bot.Access, "read only", true, CancellationToken.None)).Value!.Key;
+        var client = app.NewClient();
+        HttpRequestMessage WithKey(HttpRequestMessage request, string key)
+        {
+            request.Headers.Add("X-api-key", key);
+            return request;
+        }
+
+        var refusedStart = await BodyAsync(await client.SendAsync(WithKey(Request(HttpMethod.Post, "/api/chat/start/", StartBody(bot.PublicId)), readKey)), 403);
+        Assert.Equal(ChatApi.ReadOnlyKey, refusedStart.GetProperty("error").GetString());
+        var started = await BodyAsync(await client.SendAsync(WithKey(Request(HttpMethod.Post, "/api/chat/start/", StartBody(bot.PublicId)), writeKey)), 201);
+        var session = started.GetProperty("session_id").GetString();
+        await BodyAsync(await client.SendAsync(WithKey(Request(HttpMethod.Post, $"/api/chat/{session}/message/", new { message = "hi" }), writeKey)), 202);
+        await _kit.IdleAsync();
+
+        var polled = await BodyAsync(await client.SendAsync(WithKey(Request(HttpMethod.Get, $"/api/chat/{session}/poll/"), readKey)), 200);
+        Assert.Equal(2, polled.GetProperty("messages").GetArrayLength());
+        var refusedMessage = await BodyAsync(await client.SendAsync(WithKey(Request(HttpMethod.Post, $"/api/chat/{session}/message/", new { message = "more" }), readKey)), 403);
+        Assert.Equal(ChatApi.ReadOnlyKey, refusedMessage.GetProperty("error").GetString());
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(bot.Access.TeamId, default);
+        Assert.Equal(2, await db.ChatMessages.CountAsync(m => m.SessionId == Guid.Parse(session!)));
+    }
+
+    [Fact]
+    public async Task OpenAiCall_LostWithTheProcess_IsMarkedNotAnswered_InTheTranscript()
+    {
+        var bot = await _kit.BotAsync();
+        var runtime = app.Services.GetRequiredService<ChatRuntime>();
+        var participant = await runtime.GetOrCreateParticipantAsync(bot.Access.TeamId, "api", "caller@example.test", null, null, default);
+        var lost = (await runtime.StartSessionAsync(bot.Access.TeamId, bot.Id, participant.Id, OpenAiApi.Platform, null, default)).SessionId;
+        var running = (await runtime.StartSessionAsync(bot.Access.TeamId, bot.Id, participant.Id, OpenAiApi.Platform, null, default)).SessionId;
+        var answered = (await runtime.StartSessionAsync(bot.Access.TeamId, bot.Id, participant.Id, OpenAiApi.Platform, null, default)).SessionId;
+        var dbFactory = app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        var old = DateTime.UtcNow - ChatInboxRecovery.AbandonedAfter - TimeSpan.FromMinutes(1);
+        await using (var db = await dbFactory.CreateForTeamAsync(bot.Access.TeamId, default))
+        {
+            // The process died after storing the first human message (long ago); the second call is still running
+            // somewhere (just now); the third was answered.
+            db.ChatMessages.Add(WithTime(new ChatMessage(bot.Access.TeamId, lost, 1, MessageRole.Human, "lost question"), old));
+            db.ChatMessages.Add(new ChatMessage(bot.Access.TeamId, running, 1, MessageRole.Human, "question in flight"));
+            db.ChatMessages.Add(WithTime(new ChatMessage(bot.Access.TeamId, answered, 1, MessageRole.Human, "answered question"), old));
+            db.ChatMessages.Add(WithTime(new ChatMessage(bot.Access.TeamId, answered, 2, MessageRole.Ai, "answer"), old));
+            await db.SaveChangesAsync();
+        }
+
+        var marked = await runtime.MarkAbandonedTurnsAsync(OpenAiApi.Platform, ChatInboxRecovery.AbandonedAfter, ChatInboxRecovery.AbandonedReason, default);
+        var again = await runtime.MarkAbandonedTurnsAsync(OpenAiApi.Platform, ChatInboxRecovery.AbandonedAfter, ChatInboxRecovery.AbandonedReason, default);
+
+        Assert.Equal((1, 0), (marked, again));
+        var review = app.Services.GetRequiredService<OpenChatStudio.Core.Sessions.SessionReviewService>();
+        Assert.Equal(ChatInboxRecovery.AbandonedReason, Assert.Single((await review.GetAsync(bot.Access, lost, default))!.Messages).NotAnswered);
+        Assert.Null(Assert.Single((await review.GetAsync(bot.Access, running, default))!.Messages).NotAnswered);
+        Assert.All((await review.GetAsync(bot.Access, answered, default))!.Messages, m => Assert.Null(m.NotAnswered));
+    }
+
+    private static ChatMessage WithTime(ChatMessage message, DateTime at)
+    {
+        typeof(ChatMessage).GetProperty(nameof(ChatMessage.CreatedAt))!.SetValue(message, at);
+        return message;
+    }
 }
