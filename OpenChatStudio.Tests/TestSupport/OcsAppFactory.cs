@@ -22,6 +22,9 @@ public sealed class OcsAppFactory : WebApplicationFactory<Program>, IAsyncLifeti
     {
         builder.UseEnvironment("Development");
         builder.UseUrls("http://127.0.0.1:0");
+        // Browser tests sign in many times from 127.0.0.1; the sign-in throttle's own tests set low limits in ExtraSettings.
+        builder.UseSetting("Auth:SignInAttemptsPerIp", "100000");
+        builder.UseSetting("Auth:SignInAttemptsPerAccount", "100000");
         foreach (var (key, value) in Database.Settings.Concat(ExtraSettings))
         {
             builder.UseSetting(key, value);

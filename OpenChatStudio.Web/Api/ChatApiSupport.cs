@@ -22,6 +22,9 @@ public sealed class ChatApiOptions
 
     public int WindowSeconds { get; set; } = 300;
 
+    /// <summary>Requests per API key per window on the OpenAI-compatible and REST APIs (429 with Retry-After beyond).</summary>
+    public int ApiKeyRequestsPerWindow { get; set; } = 600;
+
     /// <summary>How long a session token from <c>start/</c> proves ownership (OCS: 7 days).</summary>
     public TimeSpan SessionTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 }

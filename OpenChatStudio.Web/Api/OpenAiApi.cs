@@ -38,6 +38,7 @@ public static class OpenAiApi
             {
                 route.WithTags("OpenAI-compatible")
                     .RequireAuthorization(ApiKeyAuthentication.PolicyName)
+                    .RequireApiKeyThrottle()
                     .WithMetadata(new BodySizeLimit(MaxBodyBytes))
                     .Accepts<JsonObject>("application/json")
                     .Produces(StatusCodes.Status200OK, contentType: "application/json")

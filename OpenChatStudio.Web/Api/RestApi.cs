@@ -39,6 +39,7 @@ public static class RestApi
         {
             var group = app.MapGroup(prefix)
                 .RequireAuthorization(ApiKeyAuthentication.PolicyName)
+                .RequireApiKeyThrottle()
                 .WithMetadata(new BodySizeLimit(MaxBodyBytes))
                 .ProducesProblem(StatusCodes.Status401Unauthorized);
             if (!primary)

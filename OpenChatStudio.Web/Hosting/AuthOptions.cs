@@ -12,4 +12,13 @@ public sealed class AuthOptions
     public int MaxFailedAttempts { get; set; } = 5;
 
     public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>
+    /// Sign-in attempts per client address per rate window (<c>ChatApi:WindowSeconds</c>, 5 minutes), so one address
+    /// cannot try a password against many accounts (password spraying). Lockout still guards each account.
+    /// </summary>
+    public int SignInAttemptsPerIp { get; set; } = 30;
+
+    /// <summary>Sign-in attempts per email address per rate window, from any address.</summary>
+    public int SignInAttemptsPerAccount { get; set; } = 10;
 }

@@ -170,6 +170,12 @@ public partial class AccountFlowTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/teams/new")).StatusCode);
 
+        // A copy of the sign-in cookie, as someone who read it from the browser would keep it.
+        var stolen = _app.NewClient();
+        var cookie = CookieHeader(client);
+        stolen.DefaultRequestHeaders.Add("Cookie", cookie);
+        Assert.Equal(HttpStatusCode.OK, (await stolen.GetAsync("/teams/new")).StatusCode);
+
         var token = await AntiforgeryTokenAsync(client, "/account/login");
         var logout = await client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
         Assert.Equal(HttpStatusCode.Redirect, logout.StatusCode);
@@ -177,6 +183,16 @@ public partial class AccountFlowTests : IAsyncLifetime
         var after = await client.GetAsync("/teams/new");
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
         Assert.Contains("/account/login", after.Headers.Location!.OriginalString);
+        // Revoked on the server: the copied cookie no longer signs anyone in.
+        var replayed = await stolen.GetAsync("/teams/new");
+        Assert.Equal(HttpStatusCode.Redirect, replayed.StatusCode);
+        Assert.Contains("/account/login", replayed.Headers.Location!.OriginalString);
+    }
+
+    private string CookieHeader(HttpClient client)
+    {
+        var handler = (HttpClientHandler)typeof(HttpMessageInvoker).GetField("_handler", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(client)!;
+        return handler.CookieContainer.GetCookieHeader(_app.BaseAddress);
     }
 
     private string PathOf(HttpResponseMessage redirect) => new Uri(_app.BaseAddress, redirect.Headers.Location!).AbsolutePath;
