@@ -91,6 +91,58 @@ public class DesignerEditingTests : IClassFixture<BrowserFixture>, IAsyncLifetim
     }
 
     [Fact]
+    public async Task Designer_ImportLargePipeline_ByPasteAndByFile_KeepsTheConnection_AndSaves()
+    {
+        // Over SignalR's 32 KB default: a paste this size used to drop the connection, and every later edit was lost.
+        var router = ChatbotTemplates.Find(ChatbotTemplates.RouterWithSpecialists)!.Build();
+        var longPrompt = string.Concat(Enumerable.Repeat("Answer kindly and precisely, in the participant's language. ", 300));
+        var big = router with
+        {
+            Nodes = router.Nodes.Select(n => n.Params.ContainsKey("prompt")
+                ? n with { Params = WithPrompt(n.Params, longPrompt + n.Name) }
+                : n).ToList(),
+        };
+        var json = big.ToJson();
+        Assert.True(json.Length > 40_000, $"{json.Length} characters");
+        var page = await OpenAsync("editor@example.test", _chatbotId);
+        await Expect(page.GetByTestId("node-start")).ToBeVisibleAsync();
+
+        await page.GetByTestId("import").ClickAsync();
+        await page.Locator("[data-testid=import-text] textarea, textarea[data-testid=import-text]").First.FillAsync(json);
+        await page.GetByTestId("import-confirm").ClickAsync();
+        await Expect(page.Locator("[data-node-name=router]")).ToBeVisibleAsync();
+        await page.GetByTestId("save").ClickAsync();
+        await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved", new() { Timeout = 15_000 });
+        Assert.True((await Chatbots.GetAsync(_access, _chatbotId, default))!.Pipeline.SameAs(big));
+
+        // The same pipeline as a file; then a file over the limit is refused with a message, and nothing is lost.
+        var blank = ChatbotTemplates.Find(ChatbotTemplates.Blank)!.Build();
+        await page.GetByTestId("import").ClickAsync();
+        await page.GetByTestId("import-file").SetInputFilesAsync(new FilePayload
+        {
+            Name = "blank-pipeline.json", MimeType = "application/json", Buffer = System.Text.Encoding.UTF8.GetBytes(blank.ToJson()),
+        });
+        await Expect(page.Locator("[data-node-name=router]")).ToHaveCountAsync(0);
+        await page.GetByTestId("import").ClickAsync();
+        await page.GetByTestId("import-file").SetInputFilesAsync(new FilePayload
+        {
+            Name = "huge.json", MimeType = "application/json", Buffer = new byte[6 * 1024 * 1024],
+        });
+        await Expect(page.GetByTestId("import-error")).ToContainTextAsync("a pipeline file may be at most 5 MB");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await page.GetByTestId("save").ClickAsync();
+        await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved", new() { Timeout = 15_000 });
+        Assert.True((await Chatbots.GetAsync(_access, _chatbotId, default))!.Pipeline.SameAs(blank));
+    }
+
+    private static System.Text.Json.Nodes.JsonObject WithPrompt(System.Text.Json.Nodes.JsonObject parameters, string prompt)
+    {
+        var copy = (System.Text.Json.Nodes.JsonObject)parameters.DeepClone();
+        copy["prompt"] = prompt;
+        return copy;
+    }
+
+    [Fact]
     public async Task Designer_UnknownChatbot_ShowsNotFound()
     {
         var page = await OpenAsync("editor@example.test", Guid.NewGuid());

@@ -19,7 +19,9 @@ public static class WebRegistration
     /// <summary>Blazor, MudBlazor and the interactive shell.</summary>
     public static IServiceCollection AddUi(this IServiceCollection services)
     {
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // A pasted pipeline or a long preview message travels client -> server in one hub message: SignalR's 32 KB default
+        // dropped the connection for a 23 KB import. Inputs are capped below this (StudioLimits) with a clear message.
+        services.AddRazorComponents().AddInteractiveServerComponents().AddHubOptions(o => o.MaximumReceiveMessageSize = StudioLimits.MaxHubMessageBytes);
         services.AddMudServices(o =>
         {
             o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;

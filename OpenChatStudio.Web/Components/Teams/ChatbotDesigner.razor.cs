@@ -6,6 +6,7 @@ using Blazor.Diagrams.Core.Geometry;
 using Blazor.Diagrams.Core.Models;
 using Blazor.Diagrams.Core.Models.Base;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,7 @@ using OpenChatStudio.Core.Pipelines.Registry;
 using OpenChatStudio.Core.Providers;
 using OpenChatStudio.Core.Teams;
 using OpenChatStudio.Web.Components.Pipelines.Designer;
+using OpenChatStudio.Web.Hosting;
 using OpenChatStudio.Web.Components.Pipelines.Diagram;
 
 namespace OpenChatStudio.Web.Components.Teams;
@@ -882,7 +884,37 @@ public partial class ChatbotDesigner
         return (PipelineGraph.FromJson(text), null);
     }
 
-    private void Import()
+    private void Import() => ImportText(_importText);
+
+    /// <summary>An exported file, streamed in chunks (not one hub message), size-checked before it is read.</summary>
+    private async Task ImportFileAsync(InputFileChangeEventArgs e)
+    {
+        _importError = null;
+        if (ReadOnly)
+        {
+            return;
+        }
+        if (e.File.Size > StudioLimits.MaxPipelineFileBytes)
+        {
+            _importError = $"{e.File.Name} is {e.File.Size / (1024.0 * 1024):0.#} MB; a pipeline file may be at most {StudioLimits.MaxPipelineFileBytes / (1024 * 1024)} MB.";
+            return;
+        }
+        string text;
+        try
+        {
+            await using var stream = e.File.OpenReadStream(StudioLimits.MaxPipelineFileBytes, PageToken);
+            using var reader = new StreamReader(stream);
+            text = await reader.ReadToEndAsync(PageToken);
+        }
+        catch (IOException ex)
+        {
+            _importError = $"{e.File.Name} could not be read: {ex.Message}";
+            return;
+        }
+        ImportText(text);
+    }
+
+    private void ImportText(string text)
     {
         if (ReadOnly)
         {
@@ -890,7 +922,7 @@ public partial class ChatbotDesigner
         }
         try
         {
-            var (graph, layout) = ParseImport(_importText);
+            var (graph, layout) = ParseImport(text);
             var full = AutoLayout.Compute(graph);
             foreach (var (id, position) in layout ?? [])
             {
