@@ -34,7 +34,8 @@ public sealed class ChatServiceFactory : IDisposable
     private readonly HttpMessageHandler _handler;
     private readonly HttpClient _httpClient;
 
-    public ChatServiceFactory(IOptions<LlmOptions> options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    public ChatServiceFactory(IOptions<LlmOptions> options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null,
+        Outbound.OutboundPolicy? outbound = null)
     {
         _options = options.Value;
         if (_options.Validate() is { } problem)
@@ -48,6 +49,8 @@ public sealed class ChatServiceFactory : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectTimeout = TimeSpan.FromSeconds(Math.Min(15, _options.TimeoutSeconds)),
             AutomaticDecompression = DecompressionMethods.All,
+            // Every provider call goes through the outbound policy (no private addresses unless the operator allows them).
+            ConnectCallback = (outbound ?? Outbound.OutboundPolicy.AllowAll).ConnectAsync,
         };
         _handler = new LlmRetryHandler(_options, _loggerFactory.CreateLogger<LlmRetryHandler>(), timeProvider ?? TimeProvider.System)
         {

@@ -5,8 +5,10 @@ using System.Net.Sockets;
 namespace OpenChatStudio.Core.Llm;
 
 /// <summary>
-/// A provider call failed. <see cref="UserMessage"/> is one clear sentence for a chatbot builder (never contains a key);
-/// <see cref="Exception.Message"/> is the same. The original SDK/HTTP error, if any, is the inner exception.
+/// A provider call failed. <see cref="UserMessage"/> is one clear sentence for a chatbot builder: the status and a safe
+/// summary, never a key and never the response body (a base URL could point at an internal service whose answer must not
+/// be echoed); <see cref="ProviderDetail"/> keeps the provider's own text for the log. <see cref="Exception.Message"/> is
+/// the same as <see cref="UserMessage"/>. The original SDK/HTTP error, if any, is the inner exception.
 /// </summary>
 public sealed class LlmProviderException : Exception
 {
@@ -40,13 +42,13 @@ public sealed class LlmProviderException : Exception
         var message = status switch
         {
             401 => "The provider rejected the API key (401). Check the key in Providers.",
-            403 => "The provider refused access (403). Check that the key may use this model" + Detail(detail) + ".",
-            404 => "The provider does not know this model or address (404). Check the model name and the base URL" + Detail(detail) + ".",
+            403 => "The provider refused access (403). Check that the key may use this model.",
+            404 => "The provider does not know this model or address (404). Check the model name and the base URL.",
             408 => $"The provider timed out the request (408) and still did after {tries}.",
             429 => $"The provider is rate limiting requests (429) and still refused after {tries}.",
             500 or 502 or 503 or 504 => $"The provider had a server error ({status}) and still failed after {tries}.",
-            _ when status >= 500 => $"The provider had a server error ({status})" + Detail(detail) + ".",
-            _ => $"The provider rejected the request ({status})" + Detail(detail) + ".",
+            _ when status >= 500 => $"The provider had a server error ({status}).",
+            _ => $"The provider rejected the request ({status}).",
         };
         return new LlmProviderException(message, status, IsTransientStatus(status), detail, inner);
     }
@@ -63,12 +65,14 @@ public sealed class LlmProviderException : Exception
 
     internal static LlmProviderException Configuration(string message) => new(message);
 
-    private static string Detail(string? detail) => string.IsNullOrWhiteSpace(detail) ? "" : $": {detail.TrimEnd('.', ' ')}";
-
     private static string Reason(Exception ex)
     {
         for (var e = ex; e is not null; e = e.InnerException)
         {
+            if (e is Outbound.OutboundBlockedException blocked)
+            {
+                return blocked.Message;
+            }
             if (e is SocketException socket)
             {
                 return socket.SocketErrorCode switch

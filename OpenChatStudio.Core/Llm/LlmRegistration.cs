@@ -21,10 +21,13 @@ public static class LlmRegistration
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(ModelCatalogue.Default);
+        services.AddOptions<Outbound.OutboundOptions>().Bind(configuration.GetSection(Outbound.OutboundOptions.SectionName));
+        services.TryAddSingleton(sp => new Outbound.OutboundPolicy(sp.GetRequiredService<IOptions<Outbound.OutboundOptions>>().Value));
         services.TryAddSingleton(sp => new ChatServiceFactory(
             sp.GetRequiredService<IOptions<LlmOptions>>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Outbound.OutboundPolicy>()));
         services.TryAddSingleton<ConnectionTester>();
         return services;
     }

@@ -100,6 +100,10 @@ public sealed class ProviderService(
     /// <summary>Sends a tiny prompt through the provider and says clearly whether it works.</summary>
     public async Task<ConnectionTestResult> TestAsync(TeamAccess access, Guid id, string model, CancellationToken ct)
     {
+        if (!access.Can(TeamPermission.ManageProviders))
+        {
+            return new ConnectionTestResult(false, "Only team admins can test providers.", null);
+        }
         if (id == OfflineModel.ProviderId)
         {
             return await tester.TestAsync(new LlmProviderSettings(LlmProviderType.Offline), OfflineModel.ModelName, ct);

@@ -121,9 +121,13 @@ public sealed class TestDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>Configuration keys that point the app at this database.</summary>
+    /// <summary>
+    /// Configuration every test host starts from: this database, and outbound calls to loopback allowed, because the
+    /// fake LLM providers the tests start listen on 127.0.0.1 (the outbound policy's own tests turn it off).
+    /// </summary>
     public Dictionary<string, string?> Settings => new()
     {
+        ["Outbound:AllowPrivateNetworks"] = "true",
         ["Database:Provider"] = Provider.ToString(),
         [Provider == DatabaseProvider.Postgres ? "ConnectionStrings:Postgres" : "ConnectionStrings:Sqlite"] = ConnectionString,
     };
