@@ -158,7 +158,7 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
     /// <summary>Reads a CSV and says, row by row, what an import would do and what is wrong. Writes nothing.</summary>
     public async Task<ParticipantImportPreview> PreviewImportAsync(TeamAccess access, Guid chatbotId, TextReader csv, CancellationToken ct)
     {
-        List<string[]> rows;
+        List<(int Line, string[] Fields)> rows;
         try
         {
             rows = Csv.Read(csv).Take(MaxImportRows + 2).ToList();
@@ -171,7 +171,7 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
         {
             return new ParticipantImportPreview([], "The file is empty. The first row must name the columns: identifier, channel, name, data.<key>…");
         }
-        var header = rows[0].Select(h => h.Trim()).ToArray();
+        var header = rows[0].Fields.Select(h => h.Trim()).ToArray();
         var identifierColumn = Array.FindIndex(header, h => h.Equals("identifier", StringComparison.OrdinalIgnoreCase));
         if (identifierColumn < 0)
         {
@@ -205,8 +205,7 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
         var result = new List<ParticipantImportRow>();
         for (var r = 1; r < rows.Count; r++)
         {
-            var row = rows[r];
-            var line = r + 1;
+            var (line, row) = rows[r];
             var errors = new List<string>();
             string Cell(int index) => index >= 0 && index < row.Length ? row[index].Trim() : "";
             if (row.Length > header.Length)
@@ -224,9 +223,20 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
             {
                 errors.Add($"identifier is longer than {ParticipantService.MaxIdentifierLength} characters");
             }
+            foreach (var (what, value) in new[] { ("identifier", identifier), ("name", name ?? ""), ("channel", platform) })
+            {
+                if (value.Any(char.IsControl))
+                {
+                    errors.Add($"{what} spans several lines or holds control characters (is a quote on line {line} never closed?)");
+                }
+            }
             if (!ChannelName().IsMatch(platform))
             {
                 errors.Add($"channel \"{platform}\" must be letters, digits, - or _ (at most 40), e.g. web, api, telegram");
+            }
+            else if (!ParticipantPlatforms.Known.Contains(platform))
+            {
+                errors.Add($"channel \"{platform}\" is not one of {string.Join(", ", ParticipantPlatforms.Known.Order(StringComparer.Ordinal))}");
             }
             if (name?.Length > ParticipantService.MaxNameLength)
             {

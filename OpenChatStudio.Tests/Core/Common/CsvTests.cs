@@ -4,7 +4,7 @@ namespace OpenChatStudio.Tests.Core.Common;
 
 public class CsvTests
 {
-    private static List<string[]> Read(string text) => Csv.Read(new StringReader(text)).ToList();
+    private static List<string[]> Read(string text) => Csv.Read(new StringReader(text)).Select(r => r.Fields).ToList();
 
     [Fact]
     public void Reads_QuotedFields_WithCommasQuotesAndLineBreaks_CrLfOrLf_SkippingBlankLines()
@@ -21,6 +21,22 @@ public class CsvTests
     {
         var ex = Assert.Throws<FormatException>(() => Read("a\n\"open,b\nc"));
         Assert.Contains("line 2", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("a\nab\"c,d", "line 2")]          // a quote inside an unquoted value
+    [InlineData("a\n\"ab\"c,d", "line 2")]        // text after a closing quote
+    public void StrayQuotes_AreFormatErrors_NamingTheLine(string text, string line)
+    {
+        var ex = Assert.Throws<FormatException>(() => Read(text));
+        Assert.Contains(line, ex.Message);
+    }
+
+    [Fact]
+    public void Rows_ComeWithTheLineTheyStartOn()
+    {
+        var rows = Csv.Read(new StringReader("h1,h2\n\"two\nlines\",x\n\nlast,y")).ToList();
+        Assert.Equal([1, 2, 5], rows.Select(r => r.Line));
     }
 
     [Theory]

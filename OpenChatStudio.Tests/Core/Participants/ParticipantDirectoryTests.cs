@@ -77,6 +77,29 @@ public class ParticipantDirectoryTests : IAsyncLifetime
         Assert.Equal("Paris, FR", (string)(await Directory.GetAsync(_editor, bob.Id, default))!.Data.Single().Data["city"]!);
     }
 
+    [Fact]
+    public async Task Preview_AQuoteThatSwallowsLines_OrAnUnknownChannel_IsARowError_NotAValidParticipant()
+    {
+        // The issue's case: one stray opening quote made seven lines one identifier, and the dry run called it valid.
+        const string csv = "identifier,channel,name\n" +
+                           "ada,web,Ada\n" +
+                           "\"bob,web,Bob\n" +
+                           "carol,web,Carol\n" +
+                           "dan,web,Dan\",web,Dan\n" +
+                           "erin,telegramm,Erin\n" +
+                           "fay,whatsapp,Fay\n";
+
+        var preview = await PreviewAsync(csv);
+
+        Assert.Null(preview.FileError);
+        Assert.Equal([2, 3, 6, 7], preview.Rows.Select(r => r.Line));
+        Assert.Empty(preview.Rows[0].Errors);
+        Assert.Contains(preview.Rows[1].Errors, e => e.Contains("spans several lines", StringComparison.Ordinal) && e.Contains("line 3", StringComparison.Ordinal));
+        Assert.Contains(preview.Rows[2].Errors, e => e.StartsWith("channel \"telegramm\" is not one of", StringComparison.Ordinal));
+        Assert.Empty(preview.Rows[3].Errors);
+        Assert.Equal((2, 2), (preview.Valid, preview.Invalid));
+    }
+
     [Theory]
     [InlineData("", "The file is empty")]
     [InlineData("name,channel\nAda,web", "including \"identifier\"")]
