@@ -11,8 +11,8 @@ using OpenChatStudio.Core.Data;
 namespace OpenChatStudio.Core.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteAppDbContext))]
-    [Migration("20261204053442_ParticipantDataVersion")]
-    partial class ParticipantDataVersion
+    [Migration("20261204092714_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -513,6 +513,10 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ApiProof")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("ChatbotId")
                         .HasColumnType("TEXT");
 
@@ -596,6 +600,9 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ContextJson")
                         .HasColumnType("TEXT");
 
@@ -607,6 +614,9 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("HumanMessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastAttemptAt")
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("ReplyMessageId")
