@@ -64,7 +64,7 @@ public sealed class ChannelService(IDbContextFactory<AppDbContext> dbFactory, Ti
         }
         var channel = new ChatbotChannel(access.TeamId, chatbotId, kind, name, clock.GetUtcNow().UtcDateTime)
         {
-            AllowedDomainsJson = kind == ChannelKind.Widget ? JsonSerializer.Serialize(domains.Value) : "[]",
+            AllowedDomainsJson = kind is ChannelKind.Widget or ChannelKind.HostedPage ? JsonSerializer.Serialize(domains.Value) : "[]",
         };
         db.ChatbotChannels.Add(channel);
         await db.SaveChangesAsync(ct);
@@ -97,7 +97,7 @@ public sealed class ChannelService(IDbContextFactory<AppDbContext> dbFactory, Ti
         {
             return Result<ChannelInfo>.Fail("That channel does not exist in this team.");
         }
-        if (update.AllowedDomains is not null && channel.Kind == ChannelKind.Widget)
+        if (update.AllowedDomains is not null && channel.Kind is ChannelKind.Widget or ChannelKind.HostedPage)
         {
             var domains = AllowedDomains.Normalize(update.AllowedDomains);
             if (!domains.Succeeded)
@@ -166,6 +166,19 @@ public sealed class ChannelService(IDbContextFactory<AppDbContext> dbFactory, Ti
     }
 
     /// <summary>For public surfaces: the chatbot's hosted-page or API channel, or null when it has none (then the surface is on).</summary>
+    /// <summary>
+    /// The sites that may show a chatbot's public page in an iframe (its public-page channel's domains), across teams by
+    /// the chatbot's public id; empty when none are listed or there is no such chatbot.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FindEmbeddingSitesAsync(Guid publicId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var json = await db.ChatbotChannels.IgnoreQueryFilters()
+            .Where(c => c.Kind == ChannelKind.HostedPage && db.Chatbots.IgnoreQueryFilters().Any(b => b.Id == c.ChatbotId && b.PublicId == publicId))
+            .Select(c => c.AllowedDomainsJson).FirstOrDefaultAsync(ct);
+        return json is null ? [] : JsonSerializer.Deserialize<List<string>>(json) ?? [];
+    }
+
     public async Task<ChannelInfo?> FindByKindAsync(Guid teamId, Guid chatbotId, ChannelKind kind, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);

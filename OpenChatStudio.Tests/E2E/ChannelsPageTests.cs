@@ -24,6 +24,43 @@ public class ChannelsPageTests : IClassFixture<BrowserFixture>, IAsyncLifetime
     private string Url(string path) => new Uri(_app.BaseAddress, path).ToString();
 
     [Fact]
+    public async Task PublicPage_IsFramedOnlyBySitesTheAdminLists()
+    {
+        var user = await _app.CreateUserAsync("framing@example.test");
+        await _app.CreateTeamAsync(user.Id, "Lab");
+        var access = (await _app.Services.GetRequiredService<TeamService>().GetAccessAsync(user.Id, "lab", default))!;
+        var bot = (await _app.Services.GetRequiredService<ChatbotService>().CreateAsync(access, "Embedded bot", ChatbotTemplates.SimpleAssistant, default)).Value!;
+        await using var site = await ThirdPartySite.StartAsync(Path.GetTempPath());   // another origin (its own port)
+        var embedding = site.AddRawPage($"<h1>Partner site</h1><iframe title=\"chat\" src=\"{Url($"/chat/{bot.PublicId}")}\" width=\"600\" height=\"400\"></iframe>");
+
+        // Not listed: the browser refuses to show the page inside the other site.
+        var visitor = await _browser.NewPageAsync();
+        var refused = visitor.WaitForConsoleMessageAsync(new() { Predicate = m => m.Text.Contains("frame-ancestors", StringComparison.Ordinal) });
+        await visitor.GotoAsync(embedding);
+        await refused;
+        await Expect(visitor.FrameLocator("iframe").GetByTestId("chat-not-published")).ToHaveCountAsync(0);
+
+        // The admin lists the site on the channels page.
+        var admin = await _browser.NewPageAsync();
+        await admin.GotoAsync(Url("/account/login"));
+        await admin.FillAsync("#email", "framing@example.test");
+        await admin.FillAsync("#password", "password-123");
+        await admin.ClickAsync("button[type=submit]");
+        await Expect(admin).ToHaveURLAsync(new Regex("/t/lab$"));
+        await admin.GotoAsync(Url($"/t/lab/chatbots/{bot.Id}/channels"));
+        await admin.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await admin.GetByTestId("add-hosted").ClickAsync();
+        var sites = admin.Locator("textarea[data-testid=hosted-embed-sites], [data-testid=hosted-embed-sites] textarea");
+        await sites.FillAsync(site.BaseUri.Host);
+        await admin.GetByTestId("hosted-embed-save").ClickAsync();
+        await Expect(admin.GetByText($"Saved: {site.BaseUri.Host} may embed the public page.")).ToBeVisibleAsync();
+
+        // Listed: the page shows inside the partner site (this chatbot is not published yet, and says so there).
+        await visitor.ReloadAsync();
+        await Expect(visitor.FrameLocator("iframe").GetByTestId("chat-not-published")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Admin_AddsWidgetChannel_ValidatesDomains_CopiesSnippet_RegeneratesKey()
     {
         var user = await _app.CreateUserAsync("channels@example.test");

@@ -172,6 +172,30 @@ public class StudioDefectsTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         Assert.False(page.IsClosed);
     }
 
+    [Fact]
+    public async Task StudioPage_RefusesInjectedInlineScript_WhileItsOwnScriptsRun()
+    {
+        var page = await OpenDesignerAsync();   // the designer runs blazor.web.js, MudBlazor, the diagram library and designer.js
+        var violations = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                violations.Add(message.Text);
+            }
+        };
+
+        // What markup injected into the page would do: an inline script. The page's policy refuses it.
+        await Assert.ThrowsAnyAsync<PlaywrightException>(() => page.AddScriptTagAsync(new() { Content = "window.__injected = 1;" }));
+        Assert.Equal("undefined", await page.EvaluateAsync<string>("typeof window.__injected"));
+
+        // The app's own scripts keep working: an edit is saved over the live circuit, and nothing else was refused.
+        await page.GetByTestId("palette-Passthrough").ClickAsync();
+        await page.GetByTestId("save").ClickAsync();
+        await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved");
+        Assert.DoesNotContain(violations, v => !v.Contains("__injected", StringComparison.Ordinal) && !v.Contains("inline script", StringComparison.Ordinal));
+    }
+
     private async Task<IPage> SignInAsync()
     {
         var page = await _browser.NewPageAsync();

@@ -52,6 +52,14 @@ public sealed class ThirdPartySite : IAsyncDisposable
         return new Uri(BaseUri, $"page/{name}").ToString();
     }
 
+    /// <summary>A page with this body (no widget), e.g. an iframe of the app's public chat page; returns its URL.</summary>
+    public string AddRawPage(string body)
+    {
+        var name = Guid.NewGuid().ToString("N");
+        _pages[name] = $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Third-party site</title></head><body>{body}</body></html>";
+        return new Uri(BaseUri, $"page/{name}").ToString();
+    }
+
     private async Task LoopAsync()
     {
         while (_listener.IsListening)

@@ -67,6 +67,7 @@ public static class WebRegistration
         // Every request checks the cookie's security stamp against the account, so sign-out, a password change or a reset
         // revokes every cookie issued before it at once (ASVS 3.3.1), not after the cookie's 14 days.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
+        services.AddSingleton<HostedPageFraming>();
         services.AddAuthorization(TeamPolicies.Add);
         services.AddScoped<IAuthorizationHandler, TeamRoleHandler>();
         services.AddCascadingAuthenticationState();

@@ -31,6 +31,22 @@ public class ChannelServiceTests : IAsyncLifetime
     private ChannelService Channels => _host.Get<ChannelService>();
 
     [Fact]
+    public async Task HostedPage_ListsTheSitesThatMayEmbedIt_ByPublicId_AndValidatesThem()
+    {
+        var publicId = (await _host.Get<ChatbotService>().GetAsync(_admin, _bot, default))!.PublicId;
+        Assert.Empty(await Channels.FindEmbeddingSitesAsync(publicId, default));   // no channel: no other site
+
+        var page = (await Channels.CreateAsync(_admin, _bot, ChannelKind.HostedPage, null, ["Partner.example.org"], default)).Value!;
+        Assert.Equal(["partner.example.org"], await Channels.FindEmbeddingSitesAsync(publicId, default));
+
+        var bad = await Channels.UpdateAsync(_admin, page.Id, new ChannelUpdate(page.Name, true, null, ["https://x.org/page"]), default);
+        Assert.False(bad.Succeeded);
+        await Channels.UpdateAsync(_admin, page.Id, new ChannelUpdate(page.Name, true, null, ["*.example.org", "127.0.0.1"]), default);
+        Assert.Equal(["*.example.org", "127.0.0.1"], await Channels.FindEmbeddingSitesAsync(publicId, default));
+        Assert.Empty(await Channels.FindEmbeddingSitesAsync(Guid.NewGuid(), default));
+    }
+
+    [Fact]
     public async Task Widget_GetsKey_DomainsAreNormalised_AndRegenerateReplacesKey()
     {
         var created = await Channels.CreateAsync(_admin, _bot, ChannelKind.Widget, null, ["Example.com", "*.example.com"], default);

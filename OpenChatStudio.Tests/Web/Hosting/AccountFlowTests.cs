@@ -221,6 +221,38 @@ public partial class AccountFlowTests : IAsyncLifetime
         Assert.False(api.Headers.Contains("X-Frame-Options"));
     }
 
+    [Fact]
+    public async Task ScriptSrc_AdmitsOnlyOwnFiles_AndTheImportMapWithThisRequestsNonce()
+    {
+        await _app.CreateUserAsync("csp@example.test", "a-long-password");   // the login page, not first-run setup
+        var client = _app.NewClient();
+
+        var first = await client.GetAsync("/account/login");
+        var second = await client.GetAsync("/account/login");
+
+        var nonces = new List<string>();
+        foreach (var response in new[] { first, second })
+        {
+            var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+            var nonce = Regex.Match(csp, "script-src 'self' 'nonce-([^']+)';").Groups[1].Value;
+            Assert.NotEmpty(nonce);
+            Assert.DoesNotContain("unsafe-inline", csp);
+            var html = await response.Content.ReadAsStringAsync();
+            // Every inline script on the page is the import map, and it carries the header's nonce.
+            var inline = Regex.Matches(html, "<script(?![^>]*\\ssrc=)[^>]*>").Select(m => m.Value).ToList();
+            Assert.NotEmpty(inline);
+            Assert.All(inline, tag => Assert.Contains($"nonce=\"{nonce}\"", tag));
+            nonces.Add(nonce);
+        }
+        Assert.NotEqual(nonces[0], nonces[1]);
+        // The hosted chat page's scripts are files too; no other site may frame it until the team lists one.
+        var chat = await client.GetAsync($"/chat/{Guid.NewGuid()}");
+        var chatCsp = chat.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.StartsWith("script-src 'self' 'nonce-", chatCsp);
+        Assert.Contains("frame-ancestors 'self';", chatCsp);
+    }
+
+
     [Theory]
     [InlineData("password1234", "too easy to guess")]
     [InlineData("123456789012", "too easy to guess")]
