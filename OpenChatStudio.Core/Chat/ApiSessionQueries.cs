@@ -97,25 +97,6 @@ public sealed class ApiSessionQueries(IDbContextFactory<AppDbContext> dbFactory,
         return ToChatbot(row.PublicId, row.Name, versions.GetValueOrDefault(row.Id) ?? []);
     }
 
-    /// <summary>Whether <paramref name="number"/> is a usable (existing, not archived) version of the chatbot.</summary>
-    public async Task<VersionLookup> FindVersionAsync(Guid teamId, Guid publicId, int number, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
-        var chatbotId = await db.Chatbots.Where(c => c.PublicId == publicId && !c.IsArchived).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
-        if (chatbotId is null)
-        {
-            return VersionLookup.NoChatbot;
-        }
-        var archived = await db.ChatbotVersions.Where(v => v.ChatbotId == chatbotId && v.Number == number)
-            .Select(v => (bool?)v.IsArchived).FirstOrDefaultAsync(ct);
-        return archived switch
-        {
-            null => VersionLookup.NoVersion,
-            true => VersionLookup.Archived,
-            false => VersionLookup.Found,
-        };
-    }
-
     public async Task<ApiPage<ApiSession>> ListSessionsAsync(Guid teamId, ApiSessionFilter filter, int offset, int limit, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
@@ -368,10 +349,3 @@ public sealed class ApiSessionQueries(IDbContextFactory<AppDbContext> dbFactory,
     }
 }
 
-public enum VersionLookup
-{
-    Found,
-    NoChatbot,
-    NoVersion,
-    Archived,
-}

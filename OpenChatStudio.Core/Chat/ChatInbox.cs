@@ -267,8 +267,6 @@ public sealed class ChatTaskStreams
 
     public void Open(Guid taskId) => _states.TryAdd(taskId, new State());
 
-    public bool IsKnown(Guid taskId) => _states.ContainsKey(taskId);
-
     public ValueTask AppendAsync(Guid taskId, string delta)
     {
         if (delta.Length > 0 && _states.TryGetValue(taskId, out var state))

@@ -153,16 +153,6 @@ public sealed class ScheduleService(IDbContextFactory<AppDbContext> dbFactory, T
         return rows.OrderBy(m => m.IsComplete).ThenBy(m => m.NextTriggerAt).Select(ToInfo).ToList();
     }
 
-    /// <summary>Finds a participant's pending schedule by name (the participants API identifies schedules by name).</summary>
-    public async Task<ScheduledMessageInfo?> FindByNameAsync(Guid teamId, Guid chatbotId, Guid participantId, string name, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
-        var row = await db.ScheduledMessages.AsNoTracking()
-            .Where(m => m.ChatbotId == chatbotId && m.ParticipantId == participantId && m.Name == name && !m.IsComplete && m.CancelledAt == null)
-            .OrderBy(m => m.NextTriggerAt).FirstOrDefaultAsync(ct);
-        return row is null ? null : ToInfo(row);
-    }
-
     /// <summary>
     /// Applies the participants API's <c>schedules</c> for one chatbot and participant in one save (creates, updates by id,
     /// deletes by id; an unknown id to delete is ignored, as OCS). Updating a schedule that was already delivered or

@@ -18,8 +18,6 @@ public static class TeamPermissions
         [TeamPermission.ManageSettings] = TeamRole.Admin,
     };
 
-    public static TeamRole MinimumRoleFor(TeamPermission permission) => MinimumRole[permission];
-
     public static bool Allows(this TeamRole role, TeamPermission permission) => role >= MinimumRole[permission];
 
     public static IReadOnlyDictionary<TeamPermission, TeamRole> Matrix => MinimumRole;

@@ -42,13 +42,8 @@ public class ChannelsPageTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 
         // The admin lists the site on the channels page.
         var admin = await _browser.NewPageAsync();
-        await admin.GotoAsync(Url("/account/login"));
-        await admin.FillAsync("#email", "framing@example.test");
-        await admin.FillAsync("#password", "password-123");
-        await admin.ClickAsync("button[type=submit]");
-        await Expect(admin).ToHaveURLAsync(new Regex("/t/lab$"));
-        await admin.GotoAsync(Url($"/t/lab/chatbots/{bot.Id}/channels"));
-        await admin.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await StudioPages.SignInAsync(admin, _app, "framing@example.test", "/t/lab");
+        await StudioPages.OpenAsync(admin, _app, $"/t/lab/chatbots/{bot.Id}/channels");
         await admin.GetByTestId("add-hosted").ClickAsync();
         var sites = admin.Locator("textarea[data-testid=hosted-embed-sites], [data-testid=hosted-embed-sites] textarea");
         await sites.FillAsync(site.BaseUri.Host);
@@ -68,15 +63,10 @@ public class ChannelsPageTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         var access = (await _app.Services.GetRequiredService<TeamService>().GetAccessAsync(user.Id, "lab", default))!;
         var bot = (await _app.Services.GetRequiredService<ChatbotService>().CreateAsync(access, "Shop bot", ChatbotTemplates.SimpleAssistant, default)).Value!;
         var page = await _browser.NewPageAsync();
-        await page.GotoAsync(Url("/account/login"));
-        await page.FillAsync("#email", "channels@example.test");
-        await page.FillAsync("#password", "password-123");
-        await page.ClickAsync("button[type=submit]");
-        await Expect(page).ToHaveURLAsync(new Regex("/t/lab$"));
+        await StudioPages.SignInAsync(page, _app, "channels@example.test", "/t/lab");
 
         // From the settings page to the channels page.
-        await page.GotoAsync(Url($"/t/lab/chatbots/{bot.Id}/settings"));
-        await page.Locator("#blazor-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await StudioPages.OpenAsync(page, _app, $"/t/lab/chatbots/{bot.Id}/settings");
         await page.GetByTestId("open-channels").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/t/lab/chatbots/{bot.Id}/channels$"));
         await Expect(page.Locator("input[data-testid=public-url], [data-testid=public-url] input")).ToHaveValueAsync(new Regex($"/chat/{bot.PublicId}$"));
