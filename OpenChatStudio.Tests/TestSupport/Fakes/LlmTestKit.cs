@@ -9,14 +9,15 @@ namespace OpenChatStudio.Tests.TestSupport.Fakes;
 /// <summary>Factories with test-sized timeouts, a kernel with a small plugin, and common histories.</summary>
 public static class LlmTestKit
 {
-    public static ChatServiceFactory Factory(double timeoutSeconds = 5, int maxRetries = 2, double maxRetryDelaySeconds = 2) =>
+    public static ChatServiceFactory Factory(double timeoutSeconds = 5, int maxRetries = 2, double maxRetryDelaySeconds = 2,
+        TimeProvider? time = null) =>
         new(Options.Create(new LlmOptions
         {
             TimeoutSeconds = timeoutSeconds,
             MaxRetries = maxRetries,
             RetryBaseDelayMilliseconds = 10,
             MaxRetryDelaySeconds = maxRetryDelaySeconds,
-        }));
+        }), timeProvider: time);
 
     public static Kernel KernelWithWeather()
     {
@@ -49,5 +50,19 @@ public static class LlmTestKit
             chunks.Add(chunk);
         }
         return (string.Concat(chunks.Select(c => c.Content)), chunks);
+    }
+}
+
+/// <summary>The system clock, recording every timer a caller sets (what a retry waited for), so no test measures time.</summary>
+public sealed class RecordingTimeProvider : TimeProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TimeSpan> _timers = new();
+
+    public IReadOnlyList<TimeSpan> Timers => [.. _timers];
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        _timers.Enqueue(dueTime);
+        return System.CreateTimer(callback, state, dueTime, period);
     }
 }
