@@ -213,8 +213,9 @@ internal sealed class JsSandboxGuards
         {
             var key = TypeConverter.ToString(Arg(pair, 0));
             var item = Arg(pair, 1);
-            var isRoot = holder is not ObjectInstance h || !depths.TryGetValue(h, out _);
-            var depth = holder is ObjectInstance known && depths.TryGetValue(known, out var d) ? d : 0;
+            // One lookup: the holder's depth, or the root (Jint's wrapper object, never returned by this replacer).
+            var depth = 0;
+            var isRoot = holder is not ObjectInstance h || !depths.TryGetValue(h, out depth);
             if (keys is not null && !isRoot && !holder.IsArray() && !keys.Contains(key))
             {
                 return JsValue.Undefined;
