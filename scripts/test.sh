@@ -6,10 +6,11 @@
 # Installs what is missing (root, Debian/Ubuntu), starts a throwaway PostgreSQL and Redis on free loopback ports,
 # builds once, runs the suite in two passes and ends with the line "Tests: N passed, M failed" (exit 0 only if
 # everything built and passed):
-#   sqlite   (OCS_TEST_DB=Sqlite):   every test except the browser tests;
-#   postgres (OCS_TEST_DB=Postgres): every test, browser tests included (they run once, on the production database).
-# A test's pass follows from where it lives: browser tests are the classes in OpenChatStudio.Tests/E2E (namespace
-# OpenChatStudio.Tests.E2E). With your own --filter, both passes run what it selects.
+#   sqlite   (OCS_TEST_DB=Sqlite):   unit and database tests (everything but the browser tests);
+#   postgres (OCS_TEST_DB=Postgres): database and browser tests (unit tests run once, in the first pass).
+# A test's pass follows from what it is: browser tests are the classes in OpenChatStudio.Tests/E2E (namespace
+# OpenChatStudio.Tests.E2E); unit tests carry [Trait("Layer", "Unit")], and TestLayerTests fails when a class that
+# uses no database lacks it (or one that does has it). With your own --filter, both passes run what it selects.
 #
 # Knobs (env): OCS_TEST_RESULTS (TRX folder, default ./TestResults/ci), OCS_TEST_PASS_TIMEOUT (per pass, default 30m),
 #              OCS_TEST_HANG_TIMEOUT (per test, default 10m).
@@ -255,10 +256,11 @@ run_pass() {
 
 if [[ " $* " == *" --filter "* ]]; then
   run_pass sqlite Sqlite "$@"
+  run_pass postgres Postgres "$@"   # runs even when the first pass failed
 else
   run_pass sqlite Sqlite --filter "FullyQualifiedName!~OpenChatStudio.Tests.E2E." "$@"
+  run_pass postgres Postgres --filter "Layer!=Unit" "$@"
 fi
-run_pass postgres Postgres "$@"     # runs even when the first pass failed
 
 # ---- 6. summary ------------------------------------------------------------------------------------------------
 log "Stopping PostgreSQL and Redis"

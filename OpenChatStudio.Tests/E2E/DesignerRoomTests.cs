@@ -70,21 +70,31 @@ public class DesignerRoomTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await Expect(page.Locator(".ocs-minimap")).ToBeVisibleAsync();
 
         await page.GetByTestId("zoom-in").ClickAsync();
-        await Expect(level).Not.ToHaveTextAsync($"{first}%");
-        var zoomedIn = await ZoomAsync(level);
-        Assert.True(zoomedIn > first, $"zoom in: {first}% -> {zoomedIn}%");
+        var zoomedIn = await ZoomUntilAsync(level, z => z > first, $"zoom in from {first}%");
 
+        // Two clicks: each is applied by its own server round trip, so wait for the level both of them make.
         await page.GetByTestId("zoom-out").ClickAsync();
         await page.GetByTestId("zoom-out").ClickAsync();
-        await Expect(level).Not.ToHaveTextAsync($"{zoomedIn}%");
-        var zoomedOut = await ZoomAsync(level);
-        Assert.True(zoomedOut < first, $"zoom out: {zoomedIn}% -> {zoomedOut}%");
+        var zoomedOut = await ZoomUntilAsync(level, z => z < first, $"zoom out twice from {zoomedIn}%");
 
         var box = (await page.GetByTestId("canvas").BoundingBoxAsync())!;
         await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + 40);
         await page.Mouse.WheelAsync(0, -120);   // wheel rolled up
-        await Expect(level).Not.ToHaveTextAsync($"{zoomedOut}%");
-        Assert.True(await ZoomAsync(level) > zoomedOut, "rolling the wheel up zooms in");
+        await ZoomUntilAsync(level, z => z > zoomedOut, $"rolling the wheel up from {zoomedOut}%");
+    }
+
+    /// <summary>Polls the zoom label until it satisfies the condition (5 s), failing with the last level seen.</summary>
+    private static async Task<int> ZoomUntilAsync(ILocator level, Func<int, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var seen = await ZoomAsync(level);
+        while (!condition(seen))
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"{what}: the zoom level stayed at {seen}%");
+            await Task.Delay(50);
+            seen = await ZoomAsync(level);
+        }
+        return seen;
     }
 
     [Fact]

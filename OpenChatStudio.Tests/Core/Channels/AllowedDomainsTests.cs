@@ -1,7 +1,9 @@
 using OpenChatStudio.Core.Channels;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Channels;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class AllowedDomainsTests
 {
     [Theory]

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Chat;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class SessionWorkQueueTests
 {
     [Fact]

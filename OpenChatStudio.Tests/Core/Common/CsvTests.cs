@@ -1,7 +1,9 @@
 using OpenChatStudio.Core.Common;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Common;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class CsvTests
 {
     private static List<string[]> Read(string text) => Csv.Read(new StringReader(text)).Select(r => r.Fields).ToList();

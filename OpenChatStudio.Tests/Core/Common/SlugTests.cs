@@ -1,7 +1,9 @@
 using OpenChatStudio.Core.Common;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Common;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class SlugTests
 {
     [Theory]

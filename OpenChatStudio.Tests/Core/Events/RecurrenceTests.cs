@@ -1,8 +1,10 @@
 using OpenChatStudio.Core.Pipelines.Tools;
 using OpenChatStudio.Core.Scheduling;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Events;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class RecurrenceTests
 {
     private static readonly TimeZoneInfo London = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenChatStudio.Core.Llm;
 using OpenChatStudio.Tests.TestSupport.Fakes;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Llm;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public sealed class ConnectionTesterTests : IAsyncLifetime
 {
     private FakeOpenAiServer _server = null!;

@@ -2,9 +2,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenChatStudio.Core.Llm;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Llm;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public sealed class LlmRegistrationTests
 {
     private static ServiceProvider Build(Dictionary<string, string?> settings) =>

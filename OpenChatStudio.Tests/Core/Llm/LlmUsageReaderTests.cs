@@ -1,9 +1,11 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using OpenChatStudio.Core.Llm;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Llm;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public sealed class LlmUsageReaderTests
 {
     [Fact]

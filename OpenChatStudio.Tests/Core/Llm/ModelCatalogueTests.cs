@@ -1,7 +1,9 @@
 using OpenChatStudio.Core.Llm;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Llm;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public sealed class ModelCatalogueTests
 {
     [Fact]

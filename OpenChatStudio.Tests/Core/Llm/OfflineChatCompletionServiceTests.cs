@@ -3,9 +3,11 @@ using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using OpenChatStudio.Core.Llm;
 using OpenChatStudio.Tests.TestSupport.Fakes;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Llm;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public sealed class OfflineChatCompletionServiceTests
 {
     private const string Schema = """

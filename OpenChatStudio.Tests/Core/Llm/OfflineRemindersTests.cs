@@ -1,10 +1,12 @@
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using OpenChatStudio.Core.Llm;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Llm;
 
 /// <summary>The offline model's reading of natural reminder requests, and the tool call and confirmation it makes.</summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class OfflineRemindersTests
 {
     private static readonly DateTime Now = new(2026, 11, 26, 10, 15, 30, DateTimeKind.Utc);

@@ -2,10 +2,12 @@ using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using OpenChatStudio.Core.Llm;
 using OpenChatStudio.Tests.TestSupport.Fakes;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Llm;
 
 /// <summary>OllamaSharp's IChatClient behind SK's bridge, against a local server speaking Ollama's /api/chat.</summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public sealed class OllamaProviderTests : IAsyncLifetime
 {
     private FakeOllamaServer _server = null!;

@@ -3,10 +3,12 @@ using Microsoft.SemanticKernel.ChatCompletion;
 using OpenChatStudio.Core.Llm;
 using OpenChatStudio.Tests.TestSupport.Fakes;
 using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Llm;
 
 /// <summary>SK's OpenAI connector, as <see cref="ChatServiceFactory"/> wires it, against a real local OpenAI-speaking server.</summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public sealed class OpenAiProviderTests : IAsyncLifetime
 {
     private FakeOpenAiServer _server = null!;

@@ -4,6 +4,7 @@ using Microsoft.SemanticKernel.ChatCompletion;
 using OpenChatStudio.Core.Llm;
 using OpenChatStudio.Core.Outbound;
 using OpenChatStudio.Tests.TestSupport.Fakes;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Llm;
 
@@ -11,6 +12,7 @@ namespace OpenChatStudio.Tests.Core.Llm;
 /// Provider calls go through the outbound policy: a base URL on a private, loopback or link-local address is refused
 /// before any connection unless the operator allows it. The "internal service" is a real local HTTP server.
 /// </summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public sealed class OutboundPolicyTests : IAsyncLifetime
 {
     private FakeOpenAiServer _internal = default!;

@@ -8,10 +8,12 @@ using OpenChatStudio.Core.Pipelines.Llm;
 using OpenChatStudio.Core.Pipelines.Nodes;
 using OpenChatStudio.Tests.TestSupport.Fakes;
 using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Pipelines;
 
 /// <summary>Files sent with a message reach the run: temp state, the Code node's helper, templates and LLM prompts.</summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class AttachmentTests
 {
     private static readonly Guid Provider = Guid.NewGuid();

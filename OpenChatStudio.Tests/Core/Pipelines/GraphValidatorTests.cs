@@ -2,9 +2,11 @@ using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Pipelines.Nodes;
 using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Pipelines;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class GraphValidatorTests
 {
     private readonly EngineHarness _engine = new();

@@ -2,10 +2,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Pipelines.Registry;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Pipelines;
 
 /// <summary>Runs over every node type Core registers, so a new node type gets these checks for free.</summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class NodeRegistryTests
 {
     private static readonly NodeRegistry Registry = NodeRegistry.CreateDefault();

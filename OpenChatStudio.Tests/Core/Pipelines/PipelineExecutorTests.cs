@@ -2,9 +2,11 @@ using System.Text.Json.Nodes;
 using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Nodes;
 using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Pipelines;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class PipelineExecutorTests
 {
     private readonly EngineHarness _engine = new();

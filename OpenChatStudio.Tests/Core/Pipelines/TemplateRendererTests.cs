@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
 using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Templates;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Pipelines;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class TemplateRendererTests
 {
     private readonly FluidTemplateRenderer _renderer = new();

@@ -1,7 +1,9 @@
 using OpenChatStudio.Core.Teams;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Teams;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class TeamPermissionsTests
 {
     [Fact]

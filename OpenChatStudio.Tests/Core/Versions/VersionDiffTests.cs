@@ -1,10 +1,12 @@
 using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Versions;
 using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Versions;
 
 /// <summary>The version diff as a pure function: settings, nodes added/removed/changed with their params, edges.</summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class VersionDiffTests
 {
     private static VersionContent Content(PipelineGraph graph, string name = "Bot", string? seed = null, bool uploads = false, string layout = "{}") =>

@@ -1,8 +1,10 @@
 using Bunit;
 using OpenChatStudio.Web.Components.Shared;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Web.Components;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class EmptyStateTests : BunitTestContext
 {
     [Fact]

@@ -1,9 +1,11 @@
 using Bunit;
 using OpenChatStudio.Web.Components.Shared;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Web.Components;
 
 /// <summary>Preview and transcript show a bot's markdown as the public page does (same sanitiser); people's words stay as typed.</summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class MessageTextTests : BunitTestContext
 {
     [Fact]

@@ -1,8 +1,10 @@
 using OpenChatStudio.Web.Hosting;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Web.Hosting;
 
 /// <summary>The sites a team lists on its public-page channel become the page's CSP frame-ancestors.</summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class SecurityHeadersTests
 {
     [Theory]

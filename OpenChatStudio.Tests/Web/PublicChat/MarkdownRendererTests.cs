@@ -1,8 +1,10 @@
 using OpenChatStudio.Web.Components.PublicChat;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Web.PublicChat;
 
 /// <summary>The public chat page's markdown: formatting survives, script and dangerous URLs never do.</summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class MarkdownRendererTests
 {
     /// <summary>Parses the HTML as a browser would and asserts no element carries an event handler (onerror, onclick…).</summary>

@@ -2,9 +2,11 @@ using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Tools;
 using OpenChatStudio.Tests.TestSupport.Fakes;
 using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Pipelines.Nodes;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class BotToolsTests
 {
     [Theory]

@@ -1,6 +1,7 @@
 using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Nodes;
 using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Pipelines.Nodes;
 
@@ -10,6 +11,7 @@ namespace OpenChatStudio.Tests.Core.Pipelines.Nodes;
 /// before the memory limit was next checked. Each is built as deep or as large as the 32 MB budget allows. Had any
 /// guard been missing, the test process itself would have died, failing the run.
 /// </summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class CodeNodeHostSafetyTests
 {
     private readonly EngineHarness _engine = new();

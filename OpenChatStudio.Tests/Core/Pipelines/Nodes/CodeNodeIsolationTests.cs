@@ -3,6 +3,7 @@ using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Pipelines.Nodes;
 using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Pipelines.Nodes;
 
@@ -11,6 +12,7 @@ namespace OpenChatStudio.Tests.Core.Pipelines.Nodes;
 /// engine (globals, built-ins, queued promise jobs), that every limit still applies to a reused engine, and that runs
 /// in parallel do not share state.
 /// </summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class CodeNodeIsolationTests
 {
     private readonly EngineHarness _engine = new();

@@ -4,9 +4,11 @@ using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Pipelines.Nodes;
 using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Pipelines.Nodes;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class CodeNodeTests
 {
     private readonly EngineHarness _engine = new();

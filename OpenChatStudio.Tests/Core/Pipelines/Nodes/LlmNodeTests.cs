@@ -4,9 +4,11 @@ using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Tests.TestSupport.Fakes;
 using OpenChatStudio.Tests.TestSupport.Pipelines;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Core.Pipelines.Nodes;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class LlmNodeTests
 {
     private static readonly Guid Provider = Guid.Parse("11111111-2222-3333-4444-555555555555");

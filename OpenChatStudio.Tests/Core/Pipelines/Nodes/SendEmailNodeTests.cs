@@ -10,6 +10,7 @@ using OpenChatStudio.Tests.TestSupport.Pipelines;
 
 namespace OpenChatStudio.Tests.Core.Pipelines.Nodes;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public sealed class SendEmailNodeTests : IAsyncLifetime
 {
     private readonly FakeSmtpServer _smtp = new();

@@ -5,10 +5,12 @@ using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenChatStudio.Web.Components.Layout;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Web.Components.Layout;
 
 /// <summary>A component that throws (here from a click handler) is caught: blocking screen with reload, logged with user/team/page.</summary>
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class StudioErrorBoundaryTests : BunitTestContext
 {
     private readonly CapturingLogger _log = new();

@@ -2,9 +2,11 @@ using OpenChatStudio.Core.Chatbots;
 using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Pipelines.Nodes;
 using OpenChatStudio.Web.Components.Pipelines.Designer;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Web.Components.Pipelines;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class DesignerAutoLayoutTests
 {
     public static TheoryData<string> Graphs() => ["router-pipeline", .. ChatbotTemplates.All.Select(t => t.Key)];

@@ -5,9 +5,11 @@ using OpenChatStudio.Core.Pipelines.Nodes;
 using OpenChatStudio.Core.Pipelines.Registry;
 using OpenChatStudio.Web.Components.Pipelines.Designer;
 using OpenChatStudio.Web.Components.Pipelines.Diagram;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Web.Components.Pipelines;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class DesignerMapperTests
 {
     private static readonly NodeRegistry Registry = NodeRegistry.CreateDefault();

@@ -4,9 +4,11 @@ using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Pipelines.Registry;
 using OpenChatStudio.Core.Providers;
 using OpenChatStudio.Web.Components.Pipelines.Designer;
+using OpenChatStudio.Tests.TestSupport;
 
 namespace OpenChatStudio.Tests.Web.Components.Pipelines;
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class NodeInspectorTests : BunitTestContext
 {
     private static readonly NodeRegistry Registry = NodeRegistry.CreateDefault();
@@ -123,6 +125,7 @@ public class NodeInspectorTests : BunitTestContext
             .Add(x => x.OnParamsChanged, f => onChanged?.Invoke(f)));
 }
 
+[Trait(TestLayers.Trait, TestLayers.Unit)]
 public class ProblemsListTests : BunitTestContext
 {
     [Fact]
