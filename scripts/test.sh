@@ -95,6 +95,11 @@ phase_begin "Restoring .NET local tools"
 dotnet tool restore
 phase_end "dotnet tool restore"
 
+# ---- 2b. npm packages the tests drive (installed here, never from inside a test) --------------------------------
+phase_begin "Installing the test npm packages"
+bash "$ROOT/scripts/test-packages.sh" || die "npm ci of OpenChatStudio.Tests/npm failed"
+phase_end "test npm packages"
+
 # ---- 3. throwaway PostgreSQL + Redis ---------------------------------------------------------------------------
 TMP=$(mktemp -d /tmp/ocs-test.XXXXXX)
 chmod 755 "$TMP"                      # the postgres OS user must be able to reach its dir below

@@ -25,7 +25,7 @@ public class WidgetTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var dist = await WidgetPackage.DistFolderAsync();
+        var dist = WidgetPackage.DistFolder();
         await ((IAsyncLifetime)_app).InitializeAsync();
         _site = await ThirdPartySite.StartAsync(dist);
         _kit = new ChatApiTestKit(_app);

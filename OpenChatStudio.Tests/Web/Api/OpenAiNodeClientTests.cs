@@ -7,15 +7,11 @@ using OpenChatStudio.Tests.TestSupport;
 namespace OpenChatStudio.Tests.Web.Api;
 
 /// <summary>
-/// The OpenAI-compatible endpoint driven by the official <c>openai</c> npm client (installed from npm at test time into a
-/// temp folder, never committed), plain and streaming, against real Kestrel and the built-in offline model.
+/// The OpenAI-compatible endpoint driven by the official <c>openai</c> npm client (pinned in OpenChatStudio.Tests/npm and installed
+/// before the run by scripts/test-packages.sh), plain and streaming, against real Kestrel and the built-in offline model.
 /// </summary>
 public class OpenAiNodeClientTests : IClassFixture<OcsAppFactory>
 {
-    public const string OpenAiPackage = "openai@5.23.2";
-
-    private static readonly SemaphoreSlim InstallLock = new(1, 1);
-
     private readonly OcsAppFactory _app;
 
     public OpenAiNodeClientTests(OcsAppFactory app) => _app = app;
@@ -60,27 +56,6 @@ public class OpenAiNodeClientTests : IClassFixture<OcsAppFactory>
         }));
         """;
 
-    /// <summary>Installs the client once per machine into a temp cache folder (npm install --prefix).</summary>
-    private static async Task<string> InstallClientAsync()
-    {
-        var dir = Path.Combine(Path.GetTempPath(), "ocs-test-npm", OpenAiPackage.Replace('@', '-'));
-        await InstallLock.WaitAsync();
-        try
-        {
-            if (!File.Exists(Path.Combine(dir, "node_modules", "openai", "package.json")))
-            {
-                Directory.CreateDirectory(dir);
-                var (code, output) = await RunAsync("npm", ["install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", OpenAiPackage], dir, []);
-                Assert.True(code == 0, $"npm install {OpenAiPackage} failed ({code}):\n{output}");
-            }
-            return dir;
-        }
-        finally
-        {
-            InstallLock.Release();
-        }
-    }
-
     private static async Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args, string workingDirectory, Dictionary<string, string> env)
     {
         var start = new ProcessStartInfo(file)
@@ -108,7 +83,7 @@ public class OpenAiNodeClientTests : IClassFixture<OcsAppFactory>
 
     private async Task<JsonElement> RunClientAsync(string baseUrl, ApiTeam team)
     {
-        var dir = await InstallClientAsync();
+        var dir = Path.GetDirectoryName(Path.GetDirectoryName(TestPackages.Package("openai")))!;   // beside node_modules, so 'openai' resolves
         var script = Path.Combine(dir, $"chat-{Guid.NewGuid():N}.mjs");
         await File.WriteAllTextAsync(script, Script);
         try
