@@ -89,6 +89,7 @@ public static class CoreRegistration
         services.TryAddSingleton<SessionWorkQueue>();
         services.TryAddSingleton<PipelineCache>();
         services.TryAddSingleton<ChatbotSnapshotCache>();
+        services.TryAddSingleton<ChatRoutes>();
         services.TryAddSingleton<ParticipantDataProtector>();
         services.TryAddSingleton<ParticipantDataWriter>();
         services.TryAddSingleton<ParticipantDirectory>();

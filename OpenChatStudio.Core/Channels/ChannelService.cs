@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using OpenChatStudio.Core.ScaleOut;
 using OpenChatStudio.Core.Common;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Teams;
@@ -8,10 +10,32 @@ namespace OpenChatStudio.Core.Channels;
 
 /// <summary>
 /// A chatbot's web channels (docs/channels.md): list, create, edit, regenerate the widget's embed key, delete. Changes need
-/// <see cref="TeamPermission.EditChannels"/>. Public surfaces resolve channels with the <c>Find…</c> methods.
+/// <see cref="TeamPermission.EditChannels"/>. Public surfaces resolve channels with the <c>Find…</c> methods, answered from
+/// memory once warm: a chatbot's channels are forgotten on every saved change to them (<see cref="ChangeNotices"/>) and
+/// after <see cref="CacheLifetime"/> at the latest.
 /// </summary>
-public sealed class ChannelService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock)
+public sealed class ChannelService
 {
+    /// <summary>The longest a chatbot's channels are trusted from memory without a change notice.</summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromMinutes(5);
+
+    private readonly IDbContextFactory<AppDbContext> dbFactory;
+    private readonly TimeProvider clock;
+    private readonly ConcurrentDictionary<Guid, (IReadOnlyList<ChannelInfo> Channels, DateTime Until)> _byChatbot = new();
+    private readonly ConcurrentDictionary<Guid, (string Version, DateTime At)> _widgetSeen = new();
+    private long _changes;
+
+    public ChannelService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, ChangeNotices? notices = null)
+    {
+        this.dbFactory = dbFactory;
+        this.clock = clock;
+        notices?.OnChatbotChanged(chatbotId =>
+        {
+            Interlocked.Increment(ref _changes);
+            _byChatbot.TryRemove(chatbotId, out _);
+        });
+    }
+
     public const int MaxNameLength = 100;
 
     public const int MaxDisabledMessageLength = 500;
@@ -159,10 +183,34 @@ public sealed class ChannelService(IDbContextFactory<AppDbContext> dbFactory, Ti
         {
             return null;
         }
-        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
-        var channel = await db.ChatbotChannels.AsNoTracking()
-            .FirstOrDefaultAsync(c => c.ChatbotId == chatbotId && c.Kind == ChannelKind.Widget && c.EmbedKey == embedKey, ct);
-        return channel is null ? null : ToInfo(channel);
+        return (await ChannelsOfAsync(teamId, chatbotId, ct))
+            .FirstOrDefault(c => c.Kind == ChannelKind.Widget && string.Equals(c.EmbedKey, embedKey, StringComparison.Ordinal));
+    }
+
+    /// <summary>A chatbot's channels, oldest first, from memory when known.</summary>
+    private async Task<IReadOnlyList<ChannelInfo>> ChannelsOfAsync(Guid teamId, Guid chatbotId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (_byChatbot.TryGetValue(chatbotId, out var hit) && hit.Until > now)
+        {
+            return hit.Channels;
+        }
+        var changes = Interlocked.Read(ref _changes);
+        IReadOnlyList<ChannelInfo> channels;
+        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+        {
+            var rows = await db.ChatbotChannels.AsNoTracking().Where(c => c.ChatbotId == chatbotId).ToListAsync(ct);
+            channels = rows.OrderBy(c => c.CreatedAt).Select(ToInfo).ToList();
+        }
+        if (Interlocked.Read(ref _changes) == changes)   // no change arrived while it loaded
+        {
+            if (_byChatbot.Count >= 50_000)
+            {
+                _byChatbot.Clear();
+            }
+            _byChatbot[chatbotId] = (channels, now + CacheLifetime);
+        }
+        return channels;
     }
 
     /// <summary>For public surfaces: the chatbot's hosted-page or API channel, or null when it has none (then the surface is on).</summary>
@@ -179,13 +227,8 @@ public sealed class ChannelService(IDbContextFactory<AppDbContext> dbFactory, Ti
         return json is null ? [] : JsonSerializer.Deserialize<List<string>>(json) ?? [];
     }
 
-    public async Task<ChannelInfo?> FindByKindAsync(Guid teamId, Guid chatbotId, ChannelKind kind, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
-        var channel = await db.ChatbotChannels.AsNoTracking()
-            .Where(c => c.ChatbotId == chatbotId && c.Kind == kind).OrderBy(c => c.CreatedAt).FirstOrDefaultAsync(ct);
-        return channel is null ? null : ToInfo(channel);
-    }
+    public async Task<ChannelInfo?> FindByKindAsync(Guid teamId, Guid chatbotId, ChannelKind kind, CancellationToken ct) =>
+        (await ChannelsOfAsync(teamId, chatbotId, ct)).FirstOrDefault(c => c.Kind == kind);
 
     /// <summary>Records the widget version a channel was used with, at most once per <see cref="WidgetVersionResolution"/>.</summary>
     public async Task RecordWidgetVersionAsync(Guid teamId, Guid channelId, string version, CancellationToken ct)
@@ -196,16 +239,25 @@ public sealed class ChannelService(IDbContextFactory<AppDbContext> dbFactory, Ti
             return;
         }
         var now = clock.GetUtcNow().UtcDateTime;
+        if (_widgetSeen.TryGetValue(channelId, out var seen) && seen.Version == version && now - seen.At < WidgetVersionResolution)
+        {
+            return;   // this process saw (and stored) it lately: no query
+        }
         await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
         var channel = await db.ChatbotChannels.FirstOrDefaultAsync(c => c.Id == channelId, ct);
-        if (channel is null ||
-            (channel.LastSeenWidgetVersion == version && channel.LastSeenWidgetAt is { } at && now - at < WidgetVersionResolution))
+        if (channel is null)
         {
+            return;
+        }
+        if (channel.LastSeenWidgetVersion == version && channel.LastSeenWidgetAt is { } at && now - at < WidgetVersionResolution)
+        {
+            _widgetSeen[channelId] = (version, at);
             return;
         }
         channel.LastSeenWidgetVersion = version;
         channel.LastSeenWidgetAt = now;
         await db.SaveChangesAsync(ct);
+        _widgetSeen[channelId] = (version, now);
     }
 
     public static string DefaultName(ChannelKind kind) => kind switch

@@ -205,28 +205,30 @@ public sealed partial class ChatInbox(
         }
         try
         {
+            // One statement either way (no read first).
+            var now = clock.GetUtcNow().UtcDateTime;
             await using var db = await dbFactory.CreateForTeamAsync(row.TeamId, CancellationToken.None);
-            var tracked = await db.InboundMessages.FirstOrDefaultAsync(m => m.Id == row.Id);
             if (result is { AlreadyHandled: true })
             {
                 // An earlier run (or another instance) answered it: complete the row if nobody has yet.
-                if (tracked is { Status: InboundStatus.Pending })
-                {
-                    tracked.HumanMessageId = result.HumanMessageId;
-                    tracked.ReplyMessageId = result.ExistingReplyId;
-                    tracked.Status = InboundStatus.Complete;
-                    tracked.FinishedAt = clock.GetUtcNow().UtcDateTime;
-                    await db.SaveChangesAsync(CancellationToken.None);
-                }
+                await db.InboundMessages.Where(m => m.Id == row.Id && m.Status == InboundStatus.Pending).ExecuteUpdateAsync(u => u
+                    .SetProperty(m => m.HumanMessageId, result.HumanMessageId)
+                    .SetProperty(m => m.ReplyMessageId, result.ExistingReplyId)
+                    .SetProperty(m => m.Status, InboundStatus.Complete)
+                    .SetProperty(m => m.FinishedAt, now));
             }
-            else if (tracked is not null)
+            else
             {
-                tracked.HumanMessageId = result?.HumanMessageId;
-                tracked.ReplyMessageId = result?.Reply?.MessageId;
-                tracked.Status = error is null ? InboundStatus.Complete : InboundStatus.Failed;
-                tracked.Error = error is { Length: > 2000 } ? error[..2000] : error;
-                tracked.FinishedAt = clock.GetUtcNow().UtcDateTime;
-                await db.SaveChangesAsync(CancellationToken.None);
+                var stored = error is { Length: > 2000 } ? error[..2000] : error;
+                var humanId = result?.HumanMessageId;
+                var replyId = result?.Reply?.MessageId;
+                var status = error is null ? InboundStatus.Complete : InboundStatus.Failed;
+                await db.InboundMessages.Where(m => m.Id == row.Id).ExecuteUpdateAsync(u => u
+                    .SetProperty(m => m.HumanMessageId, humanId)
+                    .SetProperty(m => m.ReplyMessageId, replyId)
+                    .SetProperty(m => m.Status, status)
+                    .SetProperty(m => m.Error, stored)
+                    .SetProperty(m => m.FinishedAt, now));
             }
         }
         catch (Exception ex)

@@ -36,6 +36,7 @@ public sealed partial class ChatRuntime(
     SessionWorkQueue queue,
     PipelineCache cache,
     ChatbotSnapshotCache snapshots,
+    ChatRoutes routes,
     IEnumerable<IChatEventSink> sinks,
     ILogger<ChatRuntime> logger,
     IScheduleSignal? scheduleSignal = null)
@@ -72,6 +73,20 @@ public sealed partial class ChatRuntime(
     }
 
     /// <summary>
+    /// The participant's id, created when new (with <paramref name="name"/>), from memory once this process has seen it.
+    /// </summary>
+    public async Task<Guid> ParticipantIdAsync(Guid teamId, string platform, string identifier, string? name, CancellationToken ct)
+    {
+        if (routes.TryGetParticipant(teamId, platform, identifier, out var known))
+        {
+            return known;
+        }
+        var participant = await GetOrCreateParticipantAsync(teamId, platform, identifier, name, null, ct);
+        routes.RememberParticipant(teamId, platform, identifier, participant.Id);
+        return participant.Id;
+    }
+
+    /// <summary>
     /// Starts a session on <paramref name="version"/> (default: the working version); when that version has a seed message,
     /// the bot's reply to it is the first message. Throws <see cref="ChatbotUnavailableException"/> when the version cannot
     /// be served (e.g. nothing published yet).
@@ -87,34 +102,69 @@ public sealed partial class ChatRuntime(
     /// </summary>
     public async Task<SessionStart> StartSessionAsync(Guid teamId, Guid chatbotId, Guid participantId, string platform,
         Func<string, ValueTask>? onToken, CancellationToken ct, VersionChoice version,
+        IReadOnlyList<(MessageRole Role, string Content)>? history, ChatApiProof? apiProof = null) =>
+        (await StartCoreAsync(teamId, chatbotId, participantId, platform, onToken, ct, version, history, apiProof)).Start;
+
+    /// <summary>
+    /// Starts a session with <paramref name="history"/> and sends <paramref name="text"/> as its first message (the
+    /// OpenAI-compatible API: one call, one session). The first turn reuses what starting the session read and wrote instead
+    /// of reading the session back.
+    /// </summary>
+    public async Task<(SessionStart Start, ChatTurn Turn)> StartAndSendAsync(Guid teamId, Guid chatbotId, Guid participantId,
+        string platform, string text, Func<string, ValueTask>? onToken, CancellationToken ct, VersionChoice version,
         IReadOnlyList<(MessageRole Role, string Content)>? history)
+    {
+        var (start, fresh) = await StartCoreAsync(teamId, chatbotId, participantId, platform, null, ct, version, history, apiProof: null);
+        var turn = await queue.EnqueueAsync(start.SessionId, () =>
+            ProcessAsync(teamId, start.SessionId, text, hidden: false, retryOf: null, onToken, ct, extras: null, fresh: fresh));
+        return (start, turn);
+    }
+
+    /// <summary>
+    /// Creates the session; returns, besides the start, what its first turn needs to know when nothing ran in it yet (no
+    /// seed message, history stored in the same save), so that turn need not read it back.
+    /// </summary>
+    private async Task<(SessionStart Start, TurnContext? Fresh)> StartCoreAsync(Guid teamId, Guid chatbotId, Guid participantId,
+        string platform, Func<string, ValueTask>? onToken, CancellationToken ct, VersionChoice version,
+        IReadOnlyList<(MessageRole Role, string Content)>? history, ChatApiProof? apiProof)
     {
         ChatbotSnapshot bot;
         ChatSession session;
         bool firstSession;
+        TurnContext? fresh = null;
         var historyStored = false;
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
-            // One round trip: the chatbot's stamp, whether the participant exists and whether this is their first session.
+            // One round trip: the chatbot's stamp, the participant (and their data for this chatbot), and whether this is
+            // their first session.
             var row = await db.Chatbots.Where(c => c.Id == chatbotId).Select(c => new
             {
                 c.UpdatedAt,
                 Published = db.ChatbotVersions.Where(v => v.ChatbotId == c.Id && v.IsPublished).Select(v => (Guid?)v.Id).FirstOrDefault(),
-                ParticipantExists = db.Participants.Any(p => p.Id == participantId),
+                Identifier = db.Participants.Where(p => p.Id == participantId).Select(p => p.Identifier).FirstOrDefault(),
+                ParticipantPlatform = db.Participants.Where(p => p.Id == participantId).Select(p => p.Platform).FirstOrDefault(),
+                ParticipantName = db.Participants.Where(p => p.Id == participantId).Select(p => p.Name).FirstOrDefault(),
+                Data = db.ParticipantData.Where(d => d.ParticipantId == participantId && d.ChatbotId == chatbotId)
+                    .Select(d => d.ProtectedData).FirstOrDefault(),
                 HasSessions = db.ChatSessions.Any(s => s.ChatbotId == chatbotId && s.ParticipantId == participantId),
             }).FirstOrDefaultAsync(ct) ?? throw new KeyNotFoundException("No such chatbot in this team.");
-            if (!row.ParticipantExists)
+            if (row.Identifier is null)
             {
                 throw new KeyNotFoundException("No such participant in this team.");
             }
-            var snapshot = await snapshots.ResolveAsync(db, chatbotId, version, new ChatbotStamp(row.UpdatedAt, row.Published), ct);
+            var stamp = new ChatbotStamp(row.UpdatedAt, row.Published);
+            var snapshot = await snapshots.ResolveAsync(db, chatbotId, version, stamp, ct);
             if (!snapshot.Succeeded)
             {
                 throw new ChatbotUnavailableException(snapshot.Error!);
             }
             bot = snapshot.Value!;
             firstSession = !row.HasSessions;
-            session = new ChatSession(teamId, chatbotId, participantId, platform, version) { LastActivityAt = clock.GetUtcNow().UtcDateTime };
+            session = new ChatSession(teamId, chatbotId, participantId, platform, version)
+            {
+                LastActivityAt = clock.GetUtcNow().UtcDateTime,
+                ApiProof = apiProof,
+            };
             db.ChatSessions.Add(session);
             if (history is { Count: > 0 } && string.IsNullOrWhiteSpace(bot.SeedMessage))
             {
@@ -122,6 +172,12 @@ public sealed partial class ChatRuntime(
                 historyStored = true;
             }
             await db.SaveChangesAsync(ct);
+            if (string.IsNullOrWhiteSpace(bot.SeedMessage) && (history is not { Count: > 0 } || historyStored))
+            {
+                db.Entry(session).State = EntityState.Detached;
+                fresh = new TurnContext(session, new ParticipantDetails(row.Identifier, row.ParticipantPlatform ?? "", row.ParticipantName),
+                    row.Data, stamp, historyStored ? history!.Count : 0);
+            }
         }
         LogSessionStarted(session.Id, chatbotId, platform);
         var hasTriggers = HasTriggers(bot);
@@ -141,7 +197,7 @@ public sealed partial class ChatRuntime(
         {
             await ImportHistoryAsync(teamId, session.Id, history, ct);
         }
-        return new SessionStart(session.Id, participantId, seedTurn);
+        return (new SessionStart(session.Id, participantId, seedTurn), fresh);
     }
 
     /// <summary>Processes a participant's message (or <c>/reset</c>) after any earlier message of the session.</summary>
@@ -496,7 +552,7 @@ public sealed partial class ChatRuntime(
     }
 
     private async Task<ChatTurn> ProcessAsync(Guid teamId, Guid sessionId, string text, bool hidden, ChatMessage? retryOf,
-        Func<string, ValueTask>? onToken, CancellationToken ct, MessageExtras? extras = null)
+        Func<string, ValueTask>? onToken, CancellationToken ct, MessageExtras? extras = null, TurnContext? fresh = null)
     {
         var started = Stopwatch.GetTimestamp();
         TurnContext turn;
@@ -508,7 +564,8 @@ public sealed partial class ChatRuntime(
         //    participant, the participant's data, the chatbot's stamp and the last sequence number.)
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
-            turn = await LoadTurnAsync(db, sessionId, ct) ?? throw new KeyNotFoundException("No such session in this team.");
+            // A session this runtime has just started (StartAndSendAsync) is not read back.
+            turn = fresh ?? await LoadTurnAsync(db, sessionId, ct) ?? throw new KeyNotFoundException("No such session in this team.");
             if (turn.Session.IsEnded)
             {
                 return new ChatTurn(sessionId, null, null, "This session has ended. Start a new one (send /reset).", SessionEnded: true);

@@ -66,7 +66,10 @@ public sealed class ChatSession : ITeamOwned
         Platform = platform;
     }
 
-    public bool IsEnded => Status is SessionStatus.PendingReview or SessionStatus.Complete;
+    public bool IsEnded => IsEndedStatus(Status);
+
+    /// <summary>Whether a session in this status has ended (pending review or complete).</summary>
+    public static bool IsEndedStatus(SessionStatus status) => status is SessionStatus.PendingReview or SessionStatus.Complete;
 
     public void End(string reason, DateTime now)
     {

@@ -26,7 +26,9 @@ public sealed class SessionWorkQueue(ISessionLock sessionLock)
     {
         // The work may only start once it is the session's recorded tail and the lock is released: work that completes
         // synchronously and enqueues more for the same session (an event sink, say) then queues behind it, not beside it.
-        var start = new TaskCompletionSource();
+        // It starts on the thread pool, never inline on the caller's thread: a request that enqueues a turn (the chat
+        // API's 202) returns at once instead of running the turn's first queries itself.
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task<T> next;
         lock (_sync)
         {

@@ -19,6 +19,8 @@ public static class DataRegistration
         services.AddSingleton(options);
         services.AddSingleton<Audit.AuditInterceptor>();
         services.AddSingleton<Audit.AuditService>();
+        services.AddSingleton<ScaleOut.ChangeNotices>();
+        services.AddSingleton<IInterceptor, ChangeNoticeInterceptor>();
 
         switch (options.Provider)
         {

@@ -8,8 +8,12 @@ using OpenChatStudio.Core.Data;
 
 namespace OpenChatStudio.Tests.TestSupport;
 
-/// <summary>Core services over a real, migrated database, without the web host. One per test class.</summary>
-public sealed class CoreHost(Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null) : IAsyncLifetime
+/// <summary>
+/// Core services over a real, migrated database, without the web host. One per test class; a second one over the first's
+/// <paramref name="sharedDatabase"/> stands for another app instance.
+/// </summary>
+public sealed class CoreHost(Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null,
+    TestDatabase? sharedDatabase = null) : IAsyncLifetime
 {
     private ServiceProvider? _services;
 
@@ -17,7 +21,7 @@ public sealed class CoreHost(Action<IServiceCollection>? configure = null, IDict
     {
     }
 
-    public TestDatabase Database { get; } = TestDatabase.Create();
+    public TestDatabase Database { get; } = sharedDatabase ?? TestDatabase.Create();
 
     public IServiceProvider Services => _services ?? throw new InvalidOperationException("Not initialized.");
 
@@ -60,6 +64,9 @@ public sealed class CoreHost(Action<IServiceCollection>? configure = null, IDict
         {
             await _services.DisposeAsync();
         }
-        await Database.DisposeAsync();
+        if (sharedDatabase is null)
+        {
+            await Database.DisposeAsync();
+        }
     }
 }

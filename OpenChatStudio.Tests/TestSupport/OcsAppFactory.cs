@@ -16,6 +16,9 @@ public sealed class OcsAppFactory : WebApplicationFactory<Program>, IAsyncLifeti
 
     public Dictionary<string, string?> ExtraSettings { get; } = new();
 
+    /// <summary>Extra service registrations (e.g. an EF interceptor that counts commands), applied after the app's own.</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     public Uri BaseAddress => ClientOptions.BaseAddress;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -30,6 +33,10 @@ public sealed class OcsAppFactory : WebApplicationFactory<Program>, IAsyncLifeti
             builder.UseSetting(key, value);
         }
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureServices(configure);
+        }
     }
 
     public Task InitializeAsync()

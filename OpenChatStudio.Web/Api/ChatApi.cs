@@ -117,7 +117,7 @@ public static class ChatApi
     private sealed record StartRequest(Guid ChatbotId, string? RemoteId, string? Name, int? VersionNumber, string? Source);
 
     public static async Task<IResult> Start(HttpContext http, IDbContextFactory<AppDbContext> dbFactory, ChatRuntime runtime,
-        ChannelService channels, ChatRateLimiter limiter, ChatSessionTokens tokens, IOptionsMonitor<ChatApiOptions> options, CancellationToken ct)
+        ChatRoutes routes, ChannelService channels, ChatRateLimiter limiter, ChatSessionTokens tokens, IOptionsMonitor<ChatApiOptions> options, CancellationToken ct)
     {
         var ip = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (Limited(http, limiter, "start:" + ip, options.CurrentValue.StartsPerIpPerWindow) is { } limited)
@@ -130,20 +130,12 @@ public static class ChatApi
             return invalid!;
         }
 
-        Guid teamId;
-        Guid chatbotId;
-        await using (var any = await dbFactory.CreateDbContextAsync(ct))
+        if (await routes.ChatbotAsync(request.ChatbotId, ct) is not { } found)
         {
-            var found = await any.Chatbots.IgnoreQueryFilters().AsNoTracking()
-                .Where(c => c.PublicId == request.ChatbotId && !c.IsArchived)
-                .Select(c => new { c.Id, c.TeamId }).FirstOrDefaultAsync(ct);
-            if (found is null)
-            {
-                return Detail(StatusCodes.Status404NotFound, "No chatbot matches the given query.");
-            }
-            teamId = found.TeamId;
-            chatbotId = found.Id;
+            return Detail(StatusCodes.Status404NotFound, "No chatbot matches the given query.");
         }
+        var teamId = found.TeamId;
+        var chatbotId = found.ChatbotId;
 
         var apiKey = await ApiKeyAsync(http, teamId);
         if (apiKey.Failure is not null)
@@ -197,10 +189,13 @@ public static class ChatApi
 
         var participant = await runtime.GetOrCreateParticipantAsync(teamId, ParticipantPlatform, remoteId,
             string.IsNullOrWhiteSpace(request.Name) ? null : request.Name.Trim(), null, ct);
+        // Only this API marks its sessions (ApiProof): a session started anywhere else stays out of its reach.
+        var proof = ChatSessionTokens.ProofFor(http.Request, apiKey.Authenticated);
         SessionStart started;
         try
         {
-            started = await runtime.StartSessionAsync(teamId, chatbotId, participant.Id, platform, onToken: null, ct, version);
+            started = await runtime.StartSessionAsync(teamId, chatbotId, participant.Id, platform, onToken: null, ct, version,
+                history: null, apiProof: proof);
         }
         catch (ChatbotUnavailableException ex)
         {
@@ -209,12 +204,6 @@ public static class ChatApi
         if (widget is not null)
         {
             await RecordWidgetVersionAsync(http, channels, teamId, widget.Id, ct);
-        }
-        // Only this API marks its sessions: a session started anywhere else stays out of its reach.
-        var proof = ChatSessionTokens.ProofFor(http.Request, apiKey.Authenticated);
-        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
-        {
-            await db.ChatSessions.Where(s => s.Id == started.SessionId).ExecuteUpdateAsync(u => u.SetProperty(s => s.ApiProof, proof), ct);
         }
 
         var baseUrl = BaseUrl(http.Request);
@@ -348,7 +337,7 @@ public static class ChatApi
         {
             return Results.Json(errors, ChatApiJson.Options, statusCode: StatusCodes.Status400BadRequest);
         }
-        if (caller.Session.IsEnded)
+        if (await access.IsEndedAsync(caller, ct))
         {
             return Error(StatusCodes.Status400BadRequest, SessionEnded);
         }
@@ -378,8 +367,15 @@ public static class ChatApi
         {
             return Detail(StatusCodes.Status404NotFound, "No task matches the given query.");   // task ids are UUIDs: this one never will
         }
+        // One query: the task, its reply and whether the reply has files (the files themselves only when it has).
         await using var db = await dbFactory.CreateForTeamAsync(caller.TeamId, ct);
-        var row = await db.InboundMessages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == taskId, ct);
+        var row = await (
+            from m in db.InboundMessages.AsNoTracking()
+            where m.Id == taskId
+            join r in db.ChatMessages.AsNoTracking() on m.ReplyMessageId equals (Guid?)r.Id into replies
+            from r in replies.DefaultIfEmpty()
+            select new { m.SessionId, m.Status, Reply = r, ReplyHasFiles = r != null && db.ChatAttachments.Any(a => a.MessageId == r.Id) })
+            .FirstOrDefaultAsync(ct);
         if (row is null)
         {
             return Processing();
@@ -390,16 +386,11 @@ public static class ChatApi
         }
         switch (row.Status)
         {
-            case InboundStatus.Complete when row.ReplyMessageId is { } replyId:
-                var reply = await db.ChatMessages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == replyId, ct);
-                if (reply is null)
-                {
-                    return Processing();
-                }
-                var message = await MessagesJsonAsync([reply], caller.TeamId, files, BaseUrl(http.Request), ct);
+            case InboundStatus.Complete when row.Reply is { } reply:
+                var message = await MessagesJsonAsync([reply], row.ReplyHasFiles ? [reply.Id] : [], caller.TeamId, files, BaseUrl(http.Request), ct);
                 return Results.Json(new JsonObject { ["message"] = message[0]!.DeepClone(), ["status"] = "complete" }, ChatApiJson.Options);
             case InboundStatus.Failed:
-                return TaskError(caller.Session.IsEnded);
+                return TaskError(await access.IsEndedAsync(caller, ct));
             default:
                 return Processing();
         }
@@ -453,7 +444,7 @@ public static class ChatApi
             {
                 await using var db = await dbFactory.CreateForTeamAsync(caller.TeamId, ct);
                 var reply = await db.ChatMessages.AsNoTracking().SingleAsync(m => m.Id == replyId, ct);
-                var message = await MessagesJsonAsync([reply], caller.TeamId, files, BaseUrl(http.Request), ct);
+                var message = await MessagesJsonAsync([reply], [reply.Id], caller.TeamId, files, BaseUrl(http.Request), ct);
                 await WriteEventAsync(response, "message", message[0]!.DeepClone(), ct);
             }
             else
@@ -461,7 +452,7 @@ public static class ChatApi
                 await WriteEventAsync(response, "error", new JsonObject
                 {
                     ["error"] = row.Status == InboundStatus.Complete ? "The chatbot produced no reply."
-                        : caller.Session.IsEnded ? SessionEnded : ChatInbox.GenericError,
+                        : await access.IsEndedAsync(caller, ct) ? SessionEnded : ChatInbox.GenericError,
                 }, ct);
             }
             await WriteEventAsync(response, "done", new JsonObject(), ct);
@@ -526,14 +517,17 @@ public static class ChatApi
         {
             query = query.Where(m => m.CreatedAt >= a);
         }
-        var rows = await query.OrderBy(m => m.CreatedAt).ThenBy(m => m.Sequence).Take(limit + 1).ToListAsync(ct);
+        var rows = await query.OrderBy(m => m.CreatedAt).ThenBy(m => m.Sequence).Take(limit + 1)
+            .Select(m => new { Message = m, HasFiles = db.ChatAttachments.Any(a => a.MessageId == m.Id) }).ToListAsync(ct);
         var hasMore = rows.Count > limit;
-        var messages = await MessagesJsonAsync(rows.Take(limit).ToList(), caller.TeamId, files, BaseUrl(http.Request), ct);
+        var page = rows.Take(limit).ToList();
+        var messages = await MessagesJsonAsync(page.Select(r => r.Message).ToList(), page.Where(r => r.HasFiles).Select(r => r.Message.Id).ToList(),
+            caller.TeamId, files, BaseUrl(http.Request), ct);
         return Results.Json(new JsonObject
         {
             ["messages"] = messages,
             ["has_more"] = hasMore,
-            ["session_status"] = caller.Session.IsEnded ? "ended" : "active",
+            ["session_status"] = await access.IsEndedAsync(caller, ct) ? "ended" : "active",
         }, ChatApiJson.Options);
     }
 
@@ -548,7 +542,7 @@ public static class ChatApi
         {
             return failure!;
         }
-        if (caller.Session.IsEnded)
+        if (await access.IsEndedAsync(caller, ct))
         {
             return Error(StatusCodes.Status400BadRequest, SessionEnded);
         }
@@ -615,10 +609,11 @@ public static class ChatApi
     // ---------------------------------------------------------------------------------------------------------------
     // helpers
 
-    internal static async Task<JsonArray> MessagesJsonAsync(IReadOnlyList<ChatMessage> messages, Guid teamId, ChatAttachmentStore files,
-        string baseUrl, CancellationToken ct)
+    /// <summary>Messages as the widget contract shows them; files are looked up only for <paramref name="withFiles"/>.</summary>
+    internal static async Task<JsonArray> MessagesJsonAsync(IReadOnlyList<ChatMessage> messages, IReadOnlyCollection<Guid> withFiles,
+        Guid teamId, ChatAttachmentStore files, string baseUrl, CancellationToken ct)
     {
-        var attachments = await files.ForMessagesAsync(teamId, messages.Select(m => m.Id).ToList(), ct);
+        var attachments = await files.ForMessagesAsync(teamId, withFiles, ct);
         return new JsonArray(messages.Select(m => (JsonNode?)new JsonObject
         {
             ["created_at"] = ChatApiJson.Timestamp(m.CreatedAt),

@@ -1,9 +1,6 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenChatStudio.Core.Channels;
 using OpenChatStudio.Core.Chat;
-using OpenChatStudio.Core.Data;
-using OpenChatStudio.Core.Versions;
 
 namespace OpenChatStudio.Web.Api;
 
@@ -15,7 +12,7 @@ public enum SessionUse
 }
 
 /// <summary>A caller admitted to a session.</summary>
-public sealed record SessionCaller(Guid TeamId, ChatSession Session, bool FileUploadsEnabled);
+public sealed record SessionCaller(Guid TeamId, SessionRoute Session, bool FileUploadsEnabled);
 
 /// <summary>
 /// Authorisation of the chat API's session endpoints (docs/channels.md, docs/security.md). In order: rate limit per
@@ -26,9 +23,11 @@ public sealed record SessionCaller(Guid TeamId, ChatSession Session, bool FileUp
 /// session's chatbot and the page's domain must be allowed; keyless callers need a public chatbot (empty allowlist, or
 /// the session's participant on it); files (upload/download) are also allowed keyless in sessions started with an
 /// embed key, because that widget cannot send its key on uploads.
+/// Sessions, chatbot rules and channels come from memory once warm (<see cref="ChatRoutes"/>, <see cref="ChannelService"/>):
+/// admitting a caller costs no query.
 /// </summary>
 public sealed class ChatSessionAccess(
-    IDbContextFactory<AppDbContext> dbFactory,
+    ChatRoutes routes,
     ChannelService channels,
     ChatRateLimiter limiter,
     ChatSessionTokens tokens,
@@ -44,28 +43,12 @@ public sealed class ChatSessionAccess(
         {
             return (null, limited);
         }
-        ChatSession? session;
-        await using (var any = await dbFactory.CreateDbContextAsync(ct))
-        {
-            session = await any.ChatSessions.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
-        }
-        if (session?.ApiProof is not { } proof)
+        var session = await routes.SessionAsync(id, ct);
+        if (session?.ApiProof is not { } proof || await routes.GateAsync(session, ct) is not { } gate)
         {
             return (null, NoSession());
         }
-
-        string allowlist;
-        bool uploads;
-        string identifier;
-        await using (var db = await dbFactory.CreateForTeamAsync(session.TeamId, ct))
-        {
-            var chatbot = await db.Chatbots.AsNoTracking().SingleAsync(c => c.Id == session.ChatbotId, ct);
-            var snapshot = await VersionService.ResolveAsync(db, chatbot, session.Version, ct);
-            allowlist = snapshot.Value?.ParticipantAllowlistJson ?? chatbot.ParticipantAllowlistJson;
-            uploads = snapshot.Value?.FileUploadsEnabled ?? chatbot.FileUploadsEnabled;
-            identifier = await db.Participants.Where(p => p.Id == session.ParticipantId).Select(p => p.Identifier).SingleAsync(ct);
-        }
-        var caller = new SessionCaller(session.TeamId, session, uploads);
+        var caller = new SessionCaller(session.TeamId, session, gate.FileUploadsEnabled);
 
         var apiKey = await ChatApi.ApiKeyAsync(http, session.TeamId);
         if (apiKey.Failure is not null)
@@ -108,10 +91,13 @@ public sealed class ChatSessionAccess(
         {
             return (null, disabled);
         }
-        return ChatApi.AllowedParticipant(allowlist, identifier)
+        return ChatApi.AllowedParticipant(gate.ParticipantAllowlistJson, session.ParticipantIdentifier)
             ? (caller, null)
             : (null, ChatApi.Detail(StatusCodes.Status403Forbidden, ChatApi.NoPermission));
     }
+
+    /// <summary>Whether the caller's session has ended (one query: sessions end from many places, so this is never cached).</summary>
+    public Task<bool> IsEndedAsync(SessionCaller caller, CancellationToken ct) => routes.IsEndedAsync(caller.Session, ct);
 
     private static IResult TokenProblem(string error, string code) =>
         Results.Json(new System.Text.Json.Nodes.JsonObject { ["error"] = error, ["code"] = code }, ChatApiJson.Options,

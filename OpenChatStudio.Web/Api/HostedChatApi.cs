@@ -108,7 +108,7 @@ public static class HostedChatApi
         {
             return Results.Json(errors, ChatApiJson.Options, statusCode: StatusCodes.Status400BadRequest);
         }
-        if (caller.Session.IsEnded)
+        if (await access.IsEndedAsync(caller, ct))
         {
             return ChatApi.Error(StatusCodes.Status400BadRequest, ChatApi.SessionEnded);
         }
@@ -136,7 +136,7 @@ public static class HostedChatApi
         {
             return failure!;
         }
-        if (caller.Session.IsEnded)
+        if (await access.IsEndedAsync(caller, ct))
         {
             return ChatApi.Error(StatusCodes.Status400BadRequest, ChatApi.SessionEnded);
         }

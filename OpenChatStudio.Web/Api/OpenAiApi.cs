@@ -59,16 +59,17 @@ public static class OpenAiApi
 
     /// <summary>The published version (the working version while nothing is published).</summary>
     public static Task<IResult> ChatCompletions(
-        Guid chatbotId, HttpContext http, ChatRuntime runtime, IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct) =>
-        CompleteAsync(chatbotId, VersionChoice.PublishedOrWorking, http, runtime, dbFactory, ct);
+        Guid chatbotId, HttpContext http, ChatRuntime runtime, ChatRoutes routes, IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct) =>
+        CompleteAsync(chatbotId, VersionChoice.PublishedOrWorking, http, runtime, routes, dbFactory, ct);
 
     /// <summary>A specific version (<c>/v{version}/</c>); an unknown or archived version is a 404.</summary>
     public static Task<IResult> ChatCompletionsVersioned(
-        Guid chatbotId, int version, HttpContext http, ChatRuntime runtime, IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct) =>
-        CompleteAsync(chatbotId, VersionChoice.Specific(version), http, runtime, dbFactory, ct);
+        Guid chatbotId, int version, HttpContext http, ChatRuntime runtime, ChatRoutes routes, IDbContextFactory<AppDbContext> dbFactory,
+        CancellationToken ct) =>
+        CompleteAsync(chatbotId, VersionChoice.Specific(version), http, runtime, routes, dbFactory, ct);
 
     private static async Task<IResult> CompleteAsync(Guid chatbotId, VersionChoice version, HttpContext http, ChatRuntime runtime,
-        IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct)
+        ChatRoutes routes, IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct)
     {
         var key = http.User.GetApiKeyIdentity();
         if (key.ReadOnly)
@@ -81,42 +82,37 @@ public static class OpenAiApi
             return Problem(StatusCodes.Status400BadRequest, "Invalid request", parseError!);
         }
 
-        Guid internalId;
-        string model;
-        await using (var db = await dbFactory.CreateForTeamAsync(key.TeamId, ct))
+        // The chatbot from memory (ChatRoutes); another team's chatbot is as unknown as a missing one.
+        if (await routes.ChatbotAsync(chatbotId, ct) is not { } chatbot || chatbot.TeamId != key.TeamId)
         {
-            var chatbot = await db.Chatbots.Where(c => c.PublicId == chatbotId && !c.IsArchived)
-                .Select(c => new { c.Id, c.PublicId }).FirstOrDefaultAsync(ct);
-            if (chatbot is null)
+            return Problem(StatusCodes.Status404NotFound, "Not found", "No such chatbot for this API key's team.");
+        }
+        var internalId = chatbot.ChatbotId;
+        var model = chatbot.PublicId.ToString();
+        if (version.Selection == VersionSelection.Specific)
+        {
+            await using var db = await dbFactory.CreateForTeamAsync(key.TeamId, ct);
+            var archived = await db.ChatbotVersions.Where(v => v.ChatbotId == internalId && v.Number == version.Number)
+                .Select(v => (bool?)v.IsArchived).FirstOrDefaultAsync(ct);
+            if (archived is null)
             {
-                return Problem(StatusCodes.Status404NotFound, "Not found", "No such chatbot for this API key's team.");
+                return Problem(StatusCodes.Status404NotFound, "Not found", $"Version {version.Number} of this chatbot does not exist.");
             }
-            internalId = chatbot.Id;
-            model = chatbot.PublicId.ToString();
-            if (version.Selection == VersionSelection.Specific)
+            if (archived.Value)
             {
-                var archived = await db.ChatbotVersions.Where(v => v.ChatbotId == internalId && v.Number == version.Number)
-                    .Select(v => (bool?)v.IsArchived).FirstOrDefaultAsync(ct);
-                if (archived is null)
-                {
-                    return Problem(StatusCodes.Status404NotFound, "Not found", $"Version {version.Number} of this chatbot does not exist.");
-                }
-                if (archived.Value)
-                {
-                    return Problem(StatusCodes.Status404NotFound, "Not found", $"Version {version.Number} of this chatbot is archived.");
-                }
+                return Problem(StatusCodes.Status404NotFound, "Not found", $"Version {version.Number} of this chatbot is archived.");
             }
         }
 
-        var participant = await runtime.GetOrCreateParticipantAsync(key.TeamId, Platform, $"api-key:{key.KeyId}", null, null, ct);
-        var started = await runtime.StartSessionAsync(key.TeamId, internalId, participant.Id, Platform, onToken: null, ct, version, request.History);
+        var participantId = await runtime.ParticipantIdAsync(key.TeamId, Platform, $"api-key:{key.KeyId}", null, ct);
         // Never the session id: the id is shown to whoever reads the response, and a session id is not a public id.
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         if (!request.Stream)
         {
-            var turn = await runtime.SendAsync(key.TeamId, started.SessionId, request.Prompt, onToken: null, ct);
+            var (_, turn) = await runtime.StartAndSendAsync(key.TeamId, internalId, participantId, Platform, request.Prompt, onToken: null, ct,
+                version, request.History);
             if (turn.Reply is null)
             {
                 return Problem(StatusCodes.Status502BadGateway, "The chatbot could not reply", turn.Error ?? "The chatbot produced no reply.");
@@ -124,11 +120,11 @@ public static class OpenAiApi
             return TypedResults.Json(Completion(id, created, model, turn.Reply), Json);
         }
 
-        return await StreamAsync(http, runtime, key.TeamId, started.SessionId, request.Prompt, id, created, model, ct);
+        return await StreamAsync(http, runtime, key.TeamId, internalId, participantId, version, request, id, created, model, ct);
     }
 
-    private static async Task<IResult> StreamAsync(HttpContext http, ChatRuntime runtime, Guid teamId, Guid sessionId, string prompt,
-        string id, long created, string model, CancellationToken ct)
+    private static async Task<IResult> StreamAsync(HttpContext http, ChatRuntime runtime, Guid teamId, Guid chatbotId, Guid participantId,
+        VersionChoice version, CompletionRequest request, string id, long created, string model, CancellationToken ct)
     {
         var response = http.Response;
         var startedStream = false;
@@ -158,7 +154,8 @@ public static class OpenAiApi
             await WriteEventAsync(response, Chunk(id, created, model, new JsonObject { ["content"] = token }, null), ct);
         }
 
-        var turn = await runtime.SendAsync(teamId, sessionId, prompt, OnToken, ct);
+        var (_, turn) = await runtime.StartAndSendAsync(teamId, chatbotId, participantId, Platform, request.Prompt, OnToken, ct, version,
+            request.History);
         if (turn.Reply is null)
         {
             var error = turn.Error ?? "The chatbot produced no reply.";

@@ -25,7 +25,14 @@ public sealed record HistoryTurn(string Human, string Ai);
 /// <summary>Stores the exchanges LLM nodes remember between messages.</summary>
 public interface IChatHistoryStore
 {
-    Task<IReadOnlyList<HistoryTurn>> LoadAsync(HistoryKey key, CancellationToken ct);
+    /// <summary>The most recent turns have to fit in a prompt: at most this many are loaded when nothing narrower is asked.</summary>
+    public const int MaxTurnsLoaded = 1000;
+
+    /// <summary>
+    /// The remembered exchanges, oldest first: the last <paramref name="lastTurns"/> (or <see cref="MaxTurnsLoaded"/>), bounded
+    /// where they are read rather than after loading everything.
+    /// </summary>
+    Task<IReadOnlyList<HistoryTurn>> LoadAsync(HistoryKey key, int? lastTurns, CancellationToken ct);
 
     Task AppendAsync(HistoryKey key, HistoryTurn turn, CancellationToken ct);
 }
@@ -35,15 +42,16 @@ public sealed class InMemoryChatHistoryStore : IChatHistoryStore
 {
     private readonly ConcurrentDictionary<HistoryKey, List<HistoryTurn>> _turns = new();
 
-    public Task<IReadOnlyList<HistoryTurn>> LoadAsync(HistoryKey key, CancellationToken ct)
+    public Task<IReadOnlyList<HistoryTurn>> LoadAsync(HistoryKey key, int? lastTurns, CancellationToken ct)
     {
         if (!_turns.TryGetValue(key, out var list))
         {
             return Task.FromResult<IReadOnlyList<HistoryTurn>>([]);
         }
+        var take = Math.Min(lastTurns ?? IChatHistoryStore.MaxTurnsLoaded, IChatHistoryStore.MaxTurnsLoaded);
         lock (list)
         {
-            return Task.FromResult<IReadOnlyList<HistoryTurn>>(list.ToList());
+            return Task.FromResult<IReadOnlyList<HistoryTurn>>(list.Skip(Math.Max(0, list.Count - take)).ToList());
         }
     }
 

@@ -40,7 +40,9 @@ public static class HistoryLoader
         NodeContext context, LlmBinding binding, string systemPrompt, HistoryType type, string? name, HistoryMode mode,
         int maxLength, int? tokenLimit, CancellationToken ct)
     {
-        var turns = KeyFor(context, type, name) is { } key ? (await context.Services.History.LoadAsync(key, ct)).ToList() : [];
+        // Bounded where it is read: the last maxLength turns in that mode, else the store's cap (token modes trim below).
+        int? lastTurns = mode == HistoryMode.MaxHistoryLength ? Math.Max(0, maxLength) : null;
+        var turns = KeyFor(context, type, name) is { } key ? (await context.Services.History.LoadAsync(key, lastTurns, ct)).ToList() : [];
         var limit = Math.Max(256, tokenLimit ?? binding.Model.ContextWindow);
         var user = AttachmentPrompt.Build(context.Input, context.State.Attachments, binding.SupportsImages);
         var fixedTokens = EstimateTokens(systemPrompt) + AttachmentPrompt.EstimateTokens(user);

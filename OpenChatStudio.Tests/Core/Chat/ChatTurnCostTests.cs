@@ -20,7 +20,7 @@ namespace OpenChatStudio.Tests.Core.Chat;
 /// </summary>
 public class ChatTurnCostTests : IAsyncLifetime
 {
-    private readonly CommandCounter _commands = new();
+    private readonly SqlCommandCounter _commands = new();
     private readonly CoreHost _host;
     private TeamAccess _editor = default!;
 
@@ -166,46 +166,5 @@ public class ChatTurnCostTests : IAsyncLifetime
 
         Assert.True((await versions.PublishAsync(_editor, chatbotId, 1, default)).Succeeded);
         Assert.Equal("v1 reply", (await Runtime.SendAsync(_editor.TeamId, session, "d", null, default)).Reply!.Content);
-    }
-
-    /// <summary>Counts reads sent to the database and saves (a save is one round trip where the provider batches).</summary>
-    private sealed class CommandCounter : DbCommandInterceptor, ISaveChangesInterceptor
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _texts = new();
-        private int _saves;
-
-        public int Reads => _texts.Count(t => t.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase));
-
-        public int Saves => Volatile.Read(ref _saves);
-
-        /// <summary>The commands since the last reset (shown when a count assertion fails).</summary>
-        public string Log => string.Join("\n---\n", _texts);
-
-        public void Reset()
-        {
-            _texts.Clear();
-            Interlocked.Exchange(ref _saves, 0);
-        }
-
-        public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
-            CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref _saves);
-            return ValueTask.FromResult(result);
-        }
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            _texts.Enqueue(command.CommandText);
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<object> result, CancellationToken cancellationToken = default)
-        {
-            _texts.Enqueue(command.CommandText);
-            return base.ScalarExecutingAsync(command, eventData, result, cancellationToken);
-        }
     }
 }
