@@ -9,7 +9,13 @@ using Scalar.AspNetCore;
 using Serilog;
 
 var adminCommand = AdminCli.IsAdminCommand(args);
-var builder = WebApplication.CreateBuilder(AdminCli.HostArgs(args));
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = AdminCli.HostArgs(args),
+    // Started from another folder (`dotnet /opt/ocs/OpenChatStudio.Web.dll`), the app still reads its own appsettings.json,
+    // serves its own wwwroot and keeps its data beside itself.
+    ContentRootPath = HostComposition.ContentRoot(Directory.GetCurrentDirectory(), AppContext.BaseDirectory),
+});
 builder.AddOpenChatStudio(quietLogging: adminCommand);
 
 var app = builder.Build();

@@ -11,6 +11,17 @@ namespace OpenChatStudio.Web.Hosting;
 /// </summary>
 public static class HostComposition
 {
+    /// <summary>
+    /// The content root to use instead of the working directory: the app's own folder when the app was started from a
+    /// folder without its <c>appsettings.json</c> (e.g. <c>dotnet /opt/ocs/OpenChatStudio.Web.dll</c> from <c>/</c>), so its
+    /// configuration, static files and embedded database are found wherever it is started; null (the default, the working
+    /// directory) otherwise, e.g. <c>dotnet run</c> in the project folder.
+    /// </summary>
+    public static string? ContentRoot(string workingDirectory, string appDirectory) =>
+        !File.Exists(Path.Combine(workingDirectory, "appsettings.json")) && File.Exists(Path.Combine(appDirectory, "appsettings.json"))
+            ? appDirectory
+            : null;
+
     public static WebApplicationBuilder AddOpenChatStudio(this WebApplicationBuilder builder, bool quietLogging)
     {
         builder.AddLogging(quiet: quietLogging);

@@ -12,7 +12,12 @@ public static class SerilogSetup
         builder.Services.AddSingleton<Serilog.Core.ILogEventEnricher, SecretScrubber>();   // picked up by ReadFrom.Services
         builder.Services.AddSerilog((services, lc) =>
         {
-            lc.ReadFrom.Configuration(builder.Configuration)
+            // Defaults under the configuration: without any Serilog section, one line per request and no SQL.
+            lc.MinimumLevel.Information()
+              .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+              .MinimumLevel.Override("Microsoft.EntityFrameworkCore", Serilog.Events.LogEventLevel.Warning)
+              .MinimumLevel.Override("Microsoft.SemanticKernel", Serilog.Events.LogEventLevel.Warning)
+              .ReadFrom.Configuration(builder.Configuration)
               .ReadFrom.Services(services)
               .Enrich.FromLogContext()
               // Admin commands print results on stdout (e.g. seed-demo --json), so their log lines go to stderr.
