@@ -71,6 +71,8 @@ app_env() {
   export Serilog__MinimumLevel__Override__Microsoft=Warning Serilog__MinimumLevel__Override__System=Warning
   # Every simulated visitor comes from 127.0.0.1: the per-IP limits of the widget API would measure the limiter, not the app.
   export ChatApi__RateLimitEnabled=false
+  # The fake LLM listens on 127.0.0.1, which the outbound policy refuses by default (docs/security.md).
+  export Outbound__AllowPrivateNetworks=true
   if [[ $db == postgres ]]; then
     export Database__Provider=Postgres ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=app;Database=ocs_bench;Maximum Pool Size=200"
   else

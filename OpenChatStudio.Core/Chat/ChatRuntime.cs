@@ -8,6 +8,7 @@ using OpenChatStudio.Core.Common;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Email;
 using OpenChatStudio.Core.Llm;
+using OpenChatStudio.Core.Observability;
 using OpenChatStudio.Core.Participants;
 using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Graph;
@@ -39,8 +40,11 @@ public sealed partial class ChatRuntime(
     ChatRoutes routes,
     IEnumerable<IChatEventSink> sinks,
     ILogger<ChatRuntime> logger,
-    IScheduleSignal? scheduleSignal = null)
+    IScheduleSignal? scheduleSignal = null,
+    ChatTelemetryOptions? telemetryOptions = null)
 {
+    private readonly ChatTelemetryOptions telemetry = telemetryOptions ?? new();
+
     public const string ResetCommand = "/reset";
 
     /// <summary>The error of an inbound message whose id is not in the inbox (it was not stored, and is not processed).</summary>
@@ -551,8 +555,49 @@ public sealed partial class ChatRuntime(
         return new ChatTurn(sessionId, null, started.Seed?.Reply, started.Seed?.Error, SessionEnded: true, NewSessionId: started.SessionId);
     }
 
+    /// <summary>One turn, as a span (<see cref="ChatTelemetry"/>) with the turn's outcome counted and timed.</summary>
     private async Task<ChatTurn> ProcessAsync(Guid teamId, Guid sessionId, string text, bool hidden, ChatMessage? retryOf,
         Func<string, ValueTask>? onToken, CancellationToken ct, MessageExtras? extras = null, TurnContext? fresh = null)
+    {
+        using var activity = ChatTelemetry.Source.StartActivity("chat turn");
+        activity?.SetTag(ChatTelemetry.TeamId, teamId.ToString());
+        activity?.SetTag(ChatTelemetry.SessionId, sessionId.ToString());
+        if (activity is not null && telemetry.IncludeContent)
+        {
+            activity.SetTag(ChatTelemetry.Input, text);
+        }
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "failed";
+        try
+        {
+            var turn = await ProcessTurnAsync(teamId, sessionId, text, hidden, retryOf, onToken, ct, extras, fresh);
+            outcome = turn.Reply is not null ? "replied" : turn.SessionEnded ? "ended" : "failed";
+            if (turn.Reply is null)
+            {
+                ChatTelemetry.Fail(activity, outcome == "ended" ? "session ended" : "no reply");
+            }
+            else if (activity is not null && telemetry.IncludeContent)
+            {
+                activity.SetTag(ChatTelemetry.Output, turn.Reply.Content);
+            }
+            return turn;
+        }
+        catch (Exception ex)
+        {
+            ChatTelemetry.Fail(activity, ex.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            activity?.SetTag(ChatTelemetry.Outcome, outcome);
+            var tags = new TagList { { ChatTelemetry.Outcome, outcome } };
+            ChatTelemetry.Turns.Add(1, tags);
+            ChatTelemetry.TurnDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        }
+    }
+
+    private async Task<ChatTurn> ProcessTurnAsync(Guid teamId, Guid sessionId, string text, bool hidden, ChatMessage? retryOf,
+        Func<string, ValueTask>? onToken, CancellationToken ct, MessageExtras? extras, TurnContext? fresh)
     {
         var started = Stopwatch.GetTimestamp();
         TurnContext turn;
@@ -571,6 +616,12 @@ public sealed partial class ChatRuntime(
                 return new ChatTurn(sessionId, null, null, "This session has ended. Start a new one (send /reset).", SessionEnded: true);
             }
             snapshot = await snapshots.ResolveAsync(db, turn.Session.ChatbotId, turn.Session.Version, turn.Stamp, ct);
+            if (Activity.Current is { } span)
+            {
+                span.SetTag(ChatTelemetry.ChatbotId, turn.Session.ChatbotId.ToString());
+                span.SetTag(ChatTelemetry.ChatbotVersion, snapshot.Value?.VersionNumber?.ToString() ?? "working");
+                span.SetTag(ChatTelemetry.Platform, turn.Session.Platform);
+            }
             if (retryOf is null)
             {
                 human = new ChatMessage(teamId, sessionId, turn.LastSequence + 1, MessageRole.Human, text, hidden);

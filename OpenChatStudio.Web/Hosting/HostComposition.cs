@@ -32,7 +32,8 @@ public static class HostComposition
             .AddChatApi(builder.Configuration)
             .AddHostedChat()
             .AddUi()
-            .AddAudit();
+            .AddAudit()
+            .AddObservability(builder.Configuration);
         return builder;
     }
 }

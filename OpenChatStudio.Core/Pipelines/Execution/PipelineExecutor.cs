@@ -156,6 +156,10 @@ public sealed class PipelineExecutor(NodeRegistry registry, IPipelineServices se
     {
         var node = pipeline.Nodes[index];
         var context = new NodeContext(scope, node.Graph, inputs, canStream: index == pipeline.StreamingIndex);
+        using var activity = Observability.ChatTelemetry.Source.StartActivity("node " + node.Graph.Type);
+        activity?.SetTag(Observability.ChatTelemetry.NodeId, node.Graph.Id);
+        activity?.SetTag(Observability.ChatTelemetry.NodeType, node.Graph.Type);
+        activity?.SetTag(Observability.ChatTelemetry.NodeName, node.Graph.Name);
         var started = Stopwatch.GetTimestamp();
         NodeResult? result = null;
         string? error = null;
@@ -189,6 +193,10 @@ public sealed class PipelineExecutor(NodeRegistry registry, IPipelineServices se
         finally
         {
             timeout?.Dispose();
+        }
+        if (error is not null)
+        {
+            Observability.ChatTelemetry.Fail(activity, "node failed");
         }
         var (calls, notes) = context.Usage();
         var trace = new NodeTrace(node.Graph.Id, node.Graph.Name, node.Graph.Type, context.Input, result?.Output, result?.Route,

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using OpenChatStudio.Core.Llm;
+using OpenChatStudio.Core.Observability;
 using OpenChatStudio.Core.Pipelines.Execution;
 
 namespace OpenChatStudio.Core.Pipelines.Llm;
@@ -39,9 +40,7 @@ public static class LlmCall
 
         for (var round = 0; round < MaxToolRounds; round++)
         {
-            var (text, calls, usage) = stream
-                ? await StreamOnceAsync(context, binding, history, settings, kernel, ct)
-                : await CompleteOnceAsync(binding, history, settings, kernel, ct);
+            var (text, calls, usage) = await TracedOnceAsync(context, binding, history, settings, kernel, stream, ct);
             if (usage is { } u)
             {
                 context.RecordUsage(new LlmUsage(binding.Model.Name, u.InputTokens, u.OutputTokens, binding.Model.CostOf(u.InputTokens, u.OutputTokens)));
@@ -76,6 +75,49 @@ public static class LlmCall
             }
         }
         throw new PipelineNodeException($"The model kept calling tools after {MaxToolRounds} rounds; stopped.");
+    }
+
+    /// <summary>One model call as a GenAI span ("chat {model}") with its token usage, and the GenAI metrics.</summary>
+    private static async Task<(string Text, IReadOnlyList<FunctionCallContent> Calls, (long InputTokens, long OutputTokens)? Usage)> TracedOnceAsync(
+        NodeContext context, LlmBinding binding, ChatHistory history, PromptExecutionSettings settings, Kernel kernel, bool stream, CancellationToken ct)
+    {
+        using var activity = ChatTelemetry.Source.StartActivity("chat " + binding.Model.Name, System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag(ChatTelemetry.GenAiOperation, "chat");
+        activity?.SetTag(ChatTelemetry.GenAiProvider, binding.ProviderName);
+        activity?.SetTag(ChatTelemetry.GenAiRequestModel, binding.Model.Name);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var tags = new System.Diagnostics.TagList
+        {
+            { ChatTelemetry.GenAiOperation, "chat" }, { ChatTelemetry.GenAiProvider, binding.ProviderName }, { ChatTelemetry.GenAiRequestModel, binding.Model.Name },
+        };
+        try
+        {
+            var result = stream
+                ? await StreamOnceAsync(context, binding, history, settings, kernel, ct)
+                : await CompleteOnceAsync(binding, history, settings, kernel, ct);
+            if (result.Usage is { } u)
+            {
+                activity?.SetTag(ChatTelemetry.GenAiInputTokens, u.InputTokens);
+                activity?.SetTag(ChatTelemetry.GenAiOutputTokens, u.OutputTokens);
+                var input = tags;
+                input.Add(ChatTelemetry.GenAiTokenType, "input");
+                ChatTelemetry.TokenUsage.Record(u.InputTokens, input);
+                var output = tags;
+                output.Add(ChatTelemetry.GenAiTokenType, "output");
+                ChatTelemetry.TokenUsage.Record(u.OutputTokens, output);
+            }
+            return result;
+        }
+        catch (Exception ex)
+        {
+            ChatTelemetry.Fail(activity, ex.GetType().Name);
+            tags.Add("error.type", ex.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            ChatTelemetry.OperationDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        }
     }
 
     private static async Task<(string Text, IReadOnlyList<FunctionCallContent> Calls, (long InputTokens, long OutputTokens)? Usage)> CompleteOnceAsync(
