@@ -29,6 +29,36 @@ public sealed record ChatTurn(
 
     /// <summary><see cref="Error"/>, or <see cref="NothingDoneError"/> for a turn that did nothing.</summary>
     public string? Problem => Error ?? (DidNothing ? NothingDoneError : null);
+
+    /// <summary>What happened, as one of a closed set every surface maps to its own response.</summary>
+    public TurnOutcome Outcome =>
+        Reply is not null ? TurnOutcome.Replied
+        : NewSessionId is not null ? TurnOutcome.NewSession
+        : Error is null && AlreadyHandled ? (DidNothing ? TurnOutcome.NothingDone : TurnOutcome.AlreadyHandled)
+        : SessionEnded ? TurnOutcome.SessionEnded
+        : TurnOutcome.Failed;
+}
+
+/// <summary>The closed set of turn outcomes (<see cref="ChatTurn.Outcome"/>).</summary>
+public enum TurnOutcome
+{
+    /// <summary>A reply was stored (the bot may also have ended the session).</summary>
+    Replied,
+
+    /// <summary>No reply: the run failed or produced nothing; <see cref="ChatTurn.Error"/> says why in words fit for the participant.</summary>
+    Failed,
+
+    /// <summary>The session had ended; nothing ran.</summary>
+    SessionEnded,
+
+    /// <summary><c>/reset</c>: a new session replaced this one.</summary>
+    NewSession,
+
+    /// <summary>A message handled before (a retry of an inbound message, or another instance got to it first).</summary>
+    AlreadyHandled,
+
+    /// <summary>Nothing was stored and nothing came back (the caller should send it again).</summary>
+    NothingDone,
 }
 
 public sealed record ChatReply(Guid MessageId, string Content, Guid TraceId, IReadOnlyList<NodeTrace> Trace, IReadOnlyList<string> Tags);

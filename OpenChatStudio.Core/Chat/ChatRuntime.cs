@@ -515,7 +515,7 @@ public sealed partial class ChatRuntime(
         var session = turn.Session;
         var state = NewRunState(input, turn);
         var services = NewServices(teamId);
-        var executor = new PipelineExecutor(registry, services);
+        var executor = new PipelineExecutor(registry, services, logger);
         var context = new PipelineRunContext(teamId, bot.ChatbotId, session.Id, session.ParticipantId);
         try
         {
@@ -559,6 +559,11 @@ public sealed partial class ChatRuntime(
     private async Task<ChatTurn> ProcessAsync(Guid teamId, Guid sessionId, string text, bool hidden, ChatMessage? retryOf,
         Func<string, ValueTask>? onToken, CancellationToken ct, MessageExtras? extras = null, TurnContext? fresh = null)
     {
+        // Everything logged during the turn (the engine's crashes with their stack included) carries these ids.
+        using var logScope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["TeamId"] = teamId, ["SessionId"] = sessionId, ["InboundId"] = extras?.InboundId,
+        });
         using var activity = ChatTelemetry.Source.StartActivity("chat turn");
         activity?.SetTag(ChatTelemetry.TeamId, teamId.ToString());
         activity?.SetTag(ChatTelemetry.SessionId, sessionId.ToString());
@@ -567,18 +572,18 @@ public sealed partial class ChatRuntime(
             activity.SetTag(ChatTelemetry.Input, text);
         }
         var started = Stopwatch.GetTimestamp();
-        var outcome = "failed";
+        var outcome = nameof(TurnOutcome.Failed);
         try
         {
             var turn = await ProcessTurnAsync(teamId, sessionId, text, hidden, retryOf, onToken, ct, extras, fresh);
-            outcome = turn.Reply is not null ? "replied" : turn.SessionEnded ? "ended" : "failed";
-            if (turn.Reply is null)
+            outcome = turn.Outcome.ToString();
+            if (turn.Outcome != TurnOutcome.Replied)
             {
-                ChatTelemetry.Fail(activity, outcome == "ended" ? "session ended" : "no reply");
+                ChatTelemetry.Fail(activity, outcome);
             }
             else if (activity is not null && telemetry.IncludeContent)
             {
-                activity.SetTag(ChatTelemetry.Output, turn.Reply.Content);
+                activity.SetTag(ChatTelemetry.Output, turn.Reply!.Content);
             }
             return turn;
         }
@@ -656,7 +661,7 @@ public sealed partial class ChatRuntime(
 
         // 2. Run the pipeline.
         var state = NewRunState(text, turn, attachments);
-        var executor = new PipelineExecutor(registry, NewServices(teamId));
+        var executor = new PipelineExecutor(registry, NewServices(teamId), logger);
         var context = new PipelineRunContext(teamId, session.ChatbotId, sessionId, session.ParticipantId);
         PipelineRunResult? result = null;
         string? error;

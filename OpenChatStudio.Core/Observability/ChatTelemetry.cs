@@ -17,7 +17,7 @@ public static class ChatTelemetry
 
     public static readonly Meter Meter = new(SourceName);
 
-    /// <summary>Turns run, with <c>ocs.outcome</c> (replied, failed, ended).</summary>
+    /// <summary>Turns run, with <c>ocs.outcome</c> (a <c>TurnOutcome</c>: Replied, Failed, SessionEnded…).</summary>
     public static readonly Counter<long> Turns = Meter.CreateCounter<long>("ocs.chat.turns", "{turn}", "Chat turns run");
 
     public static readonly Histogram<double> TurnDuration = Meter.CreateHistogram<double>("ocs.chat.turn.duration", "s", "Time to run a chat turn");

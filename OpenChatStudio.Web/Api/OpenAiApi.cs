@@ -113,11 +113,11 @@ public static class OpenAiApi
         {
             var (_, turn) = await runtime.StartAndSendAsync(key.TeamId, internalId, participantId, Platform, request.Prompt, onToken: null, ct,
                 version, request.History);
-            if (turn.Reply is null)
+            if (turn is not { Outcome: TurnOutcome.Replied, Reply: { } completed })
             {
-                return Problem(StatusCodes.Status502BadGateway, "The chatbot could not reply", turn.Error ?? "The chatbot produced no reply.");
+                return Problem(StatusCodes.Status502BadGateway, "The chatbot could not reply", turn.Problem ?? "The chatbot produced no reply.");
             }
-            return TypedResults.Json(Completion(id, created, model, turn.Reply), Json);
+            return TypedResults.Json(Completion(id, created, model, completed), Json);
         }
 
         return await StreamAsync(http, runtime, key.TeamId, internalId, participantId, version, request, id, created, model, ct);
@@ -156,9 +156,9 @@ public static class OpenAiApi
 
         var (_, turn) = await runtime.StartAndSendAsync(teamId, chatbotId, participantId, Platform, request.Prompt, OnToken, ct, version,
             request.History);
-        if (turn.Reply is null)
+        if (turn is not { Outcome: TurnOutcome.Replied, Reply: { } answered })
         {
-            var error = turn.Error ?? "The chatbot produced no reply.";
+            var error = turn.Problem ?? "The chatbot produced no reply.";
             if (!startedStream)
             {
                 return Problem(StatusCodes.Status502BadGateway, "The chatbot could not reply", error);
@@ -170,7 +170,7 @@ public static class OpenAiApi
         }
 
         await StartAsync();
-        var reply = turn.Reply.Content;
+        var reply = answered.Content;
         var sent = streamed.ToString();
         // A pipeline that does not stream (or whose final reply differs from what its nodes streamed) sends the rest in one delta.
         var rest = reply.StartsWith(sent, StringComparison.Ordinal) ? reply[sent.Length..] : sent.Length == 0 ? reply : "";

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using OpenChatStudio.Core.Pipelines.Graph;
 using OpenChatStudio.Core.Pipelines.Registry;
@@ -10,7 +11,7 @@ namespace OpenChatStudio.Core.Pipelines.Execution;
 /// whose every input was skipped is skipped too. A node's run is cancelled after its type's timeout. An abort stops
 /// every branch. The reply is the End node's input.
 /// </summary>
-public sealed class PipelineExecutor(NodeRegistry registry, IPipelineServices services)
+public sealed partial class PipelineExecutor(NodeRegistry registry, IPipelineServices services, ILogger? logger = null)
 {
     private readonly GraphValidator _validator = new(registry);
 
@@ -186,9 +187,20 @@ public sealed class PipelineExecutor(NodeRegistry registry, IPipelineServices se
         {
             error = $"{node.Graph.Name}: {ex.Message}";
         }
+        catch (Exception ex) when (ex is Core.Llm.LlmProviderException or Core.Outbound.OutboundBlockedException)
+        {
+            // Written for people: the provider's or the policy's reason, never a response body.
+            error = $"{node.Graph.Name} failed: {ex.Message}";
+        }
         catch (Exception ex)
         {
-            error = $"{node.Graph.Name} failed: {ex.Message}";
+            // A bug or an unforeseen failure: its text may hold anything (paths, connection details), so it goes to the log
+            // with its stack, and the trace and the caller get what happened, not the exception's message.
+            if (logger is not null)
+            {
+                LogNodeCrashed(logger, ex, node.Graph.Id, node.Graph.Type, scope.Context.ChatbotId, scope.Context.SessionId);
+            }
+            error = $"{node.Graph.Name} failed unexpectedly ({ex.GetType().Name}); the details are in the server log.";
         }
         finally
         {
@@ -206,6 +218,9 @@ public sealed class PipelineExecutor(NodeRegistry registry, IPipelineServices se
     }
 
     private sealed record Completion(int Index, NodeResult? Result, string? Error, NodeTrace Trace);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Node {NodeId} ({NodeType}) of chatbot {ChatbotId} failed unexpectedly in session {SessionId}")]
+    private static partial void LogNodeCrashed(ILogger logger, Exception ex, string nodeId, string nodeType, Guid? chatbotId, Guid? sessionId);
 
     internal sealed class RunScope(PipelineRunState state, IPipelineServices services, PipelineRunContext context, Func<string, ValueTask>? onToken)
     {

@@ -138,10 +138,10 @@ public sealed class FlakyResolverFactory(ScriptedChatService inner, int failures
 
         public Task<IReadOnlyList<Microsoft.SemanticKernel.ChatMessageContent>> GetChatMessageContentsAsync(Microsoft.SemanticKernel.ChatCompletion.ChatHistory chatHistory,
             Microsoft.SemanticKernel.PromptExecutionSettings? executionSettings = null, Microsoft.SemanticKernel.Kernel? kernel = null, CancellationToken cancellationToken = default) =>
-            owner.Fail() ? throw new HttpRequestException("provider unavailable (test)") : inner.GetChatMessageContentsAsync(chatHistory, executionSettings, kernel, cancellationToken);
+            owner.Fail() ? throw new OpenChatStudio.Core.Llm.LlmProviderException("provider unavailable (test)", 503, isTransient: true) : inner.GetChatMessageContentsAsync(chatHistory, executionSettings, kernel, cancellationToken);
 
         public IAsyncEnumerable<Microsoft.SemanticKernel.StreamingChatMessageContent> GetStreamingChatMessageContentsAsync(Microsoft.SemanticKernel.ChatCompletion.ChatHistory chatHistory,
             Microsoft.SemanticKernel.PromptExecutionSettings? executionSettings = null, Microsoft.SemanticKernel.Kernel? kernel = null, CancellationToken cancellationToken = default) =>
-            owner.Fail() ? throw new HttpRequestException("provider unavailable (test)") : inner.GetStreamingChatMessageContentsAsync(chatHistory, executionSettings, kernel, cancellationToken);
+            owner.Fail() ? throw new OpenChatStudio.Core.Llm.LlmProviderException("provider unavailable (test)", 503, isTransient: true) : inner.GetStreamingChatMessageContentsAsync(chatHistory, executionSettings, kernel, cancellationToken);
     }
 }

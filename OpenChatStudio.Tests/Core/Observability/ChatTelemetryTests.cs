@@ -95,7 +95,7 @@ public sealed class ChatTelemetryTests : IAsyncLifetime, IDisposable
         Assert.NotNull(turn.Reply);
 
         var root = TurnSpan(session);
-        Assert.Equal("replied", root.GetTagItem(ChatTelemetry.Outcome));
+        Assert.Equal(nameof(TurnOutcome.Replied), root.GetTagItem(ChatTelemetry.Outcome));
         Assert.Equal(_editor.TeamId.ToString(), root.GetTagItem(ChatTelemetry.TeamId));
         Assert.Equal("working", root.GetTagItem(ChatTelemetry.ChatbotVersion));
         Assert.Equal("api", root.GetTagItem(ChatTelemetry.Platform));

@@ -116,6 +116,44 @@ public class PipelineExecutorTests
     }
 
     [Fact]
+    public async Task Executor_NodeThatCrashes_IsLoggedWithItsStack_AndItsTextReachesNoCaller()
+    {
+        var log = new ListLogger();
+        var executor = new PipelineExecutor(_engine.Registry, _engine.Services, log);
+        var graph = PipelineGraphBuilder.WithStartAndEnd().Node("crash", "TestCrash").Connect("start -> crash", "crash -> end").Build();
+        var sessionId = Guid.NewGuid();
+
+        var result = await executor.RunAsync(executor.Compile(graph), new PipelineRunState("x"), new PipelineRunContext(SessionId: sessionId), null, default);
+
+        Assert.Equal("crash", result.FailedNodeId);
+        Assert.Equal("crash failed unexpectedly (InvalidOperationException); the details are in the server log.", result.Error);
+        Assert.DoesNotContain(result.Trace, t => t.Error?.Contains("hunter2") == true);
+        var entry = Assert.Single(log.Entries);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, entry.Level);
+        Assert.Contains(TestNodes.CrashNode.Secret, entry.Exception!.Message);   // the whole story is in the log
+        Assert.NotNull(entry.Exception.StackTrace);
+        Assert.Contains(sessionId.ToString(), entry.Message);
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<(Microsoft.Extensions.Logging.LogLevel Level, Exception? Exception, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries)
+            {
+                Entries.Add((logLevel, exception, formatter(state, exception)));
+            }
+        }
+    }
+
+    [Fact]
     public async Task Executor_Abort_StopsEveryBranch_AndRepliesWithMessage()
     {
         var graph = PipelineGraphBuilder.WithStartAndEnd()

@@ -7,7 +7,7 @@ namespace OpenChatStudio.Tests.TestSupport.Pipelines;
 /// <summary>Node types that exist only in tests, to drive the executor into timeouts, failures and aborts.</summary>
 public static class TestNodes
 {
-    public static IEnumerable<IPipelineNode> All => [new SlowNode(), new FailNode(), new AbortNode(), new SuffixNode(), new BadRouteNode()];
+    public static IEnumerable<IPipelineNode> All => [new SlowNode(), new FailNode(), new CrashNode(), new AbortNode(), new SuffixNode(), new BadRouteNode()];
 
     [PipelineNode("TestSlow", Label = "Slow", TimeoutSeconds = 1)]
     public sealed class SlowNode : PipelineNode<SlowNode.Params>
@@ -31,6 +31,18 @@ public static class TestNodes
 
         public override Task<NodeResult> ExecuteAsync(Params p, NodeContext context, CancellationToken ct) =>
             throw new PipelineNodeException("boom");
+    }
+
+    /// <summary>A bug: an exception nobody meant to reach a person, with text that must not leak.</summary>
+    [PipelineNode("TestCrash", Label = "Crash")]
+    public sealed class CrashNode : PipelineNode<CrashNode.Params>
+    {
+        public const string Secret = "Host=db.internal;Password=hunter2";
+
+        public sealed class Params;
+
+        public override Task<NodeResult> ExecuteAsync(Params p, NodeContext context, CancellationToken ct) =>
+            throw new InvalidOperationException("Could not open " + Secret);
     }
 
     [PipelineNode("TestAbort", Label = "Abort")]
