@@ -10,5 +10,5 @@ public sealed class AppUser : IdentityUser<Guid>
     /// <summary>Operators of the installation (the first-run administrator). Can create teams when sign-up is off.</summary>
     public bool IsSystemAdmin { get; set; }
 
-    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; set; }
 }

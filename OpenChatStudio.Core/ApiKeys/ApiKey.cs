@@ -29,7 +29,7 @@ public sealed class ApiKey : ITeamOwned
     /// <summary>The admin who created it; null when created by an operator with the admin CLI.</summary>
     public Guid? CreatedByUserId { get; private set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     [AuditIgnore]
 

@@ -45,7 +45,7 @@ public sealed class ChatbotChannel : ITeamOwned
     /// <summary>Shown to users when the channel is disabled; empty uses <see cref="DefaultDisabledMessage"/>.</summary>
     public string DisabledMessage { get; set; } = "";
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     /// <summary>The <c>x-ocs-widget-version</c> last seen on this channel (recorded at most once a day).</summary>
     public string? LastSeenWidgetVersion { get; set; }

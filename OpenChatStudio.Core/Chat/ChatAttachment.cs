@@ -26,7 +26,7 @@ public sealed class ChatAttachment : ITeamOwned
 
     public byte[] Content { get; private set; } = [];
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     private ChatAttachment()
     {
@@ -73,7 +73,7 @@ public sealed class InboundMessage : ITeamOwned
 
     public string? Error { get; set; }
 
-    public DateTime AcceptedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime AcceptedAt { get; private set; }
 
     public DateTime? FinishedAt { get; set; }
 

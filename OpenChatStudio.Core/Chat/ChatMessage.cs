@@ -32,7 +32,7 @@ public sealed class ChatMessage : ITeamOwned
     /// <summary>The participant's rating of a bot message (thumbs up/down), if any.</summary>
     public Sessions.MessageRating? Rating { get; set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     private ChatMessage()
     {

@@ -38,7 +38,7 @@ public sealed class ChatSession : ITeamOwned
 
     public Versions.VersionChoice Version => new(VersionSelection, PinnedVersionNumber);
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     public DateTime? LastActivityAt { get; set; }
 

@@ -30,7 +30,7 @@ public sealed class RunTrace : ITeamOwned
 
     public string? FailedNodeId { get; set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     private RunTrace()
     {
@@ -65,7 +65,7 @@ public sealed class UsageRecord : ITeamOwned
 
     public decimal Cost { get; private set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     private UsageRecord()
     {
@@ -101,7 +101,7 @@ public sealed class PipelineHistoryEntry : ITeamOwned
 
     public string Ai { get; private set; } = "";
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     private PipelineHistoryEntry()
     {

@@ -58,11 +58,11 @@ public sealed class Chatbot : ITeamOwned
     /// <summary>JSON array of suggested first questions the hosted page offers as buttons.</summary>
     public string StarterQuestionsJson { get; set; } = "[]";
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     [AuditIgnore]
 
-    public DateTime UpdatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime UpdatedAt { get; private set; }
 
     private Chatbot()
     {
@@ -80,9 +80,6 @@ public sealed class Chatbot : ITeamOwned
     public void SetPipeline(PipelineGraph graph)
     {
         PipelineJson = graph.ToJson();
-        UpdatedAt = DateTime.UtcNow;
         EditRevision++;
     }
-
-    public void Touch() => UpdatedAt = DateTime.UtcNow;
 }

@@ -121,7 +121,6 @@ public sealed partial class ChatbotService(IDbContextFactory<AppDbContext> dbFac
         {
             bot.StarterQuestionsJson = JsonSerializer.Serialize(starters);
         }
-        bot.Touch();
         await db.SaveChangesAsync(ct);
         return Result<ChatbotDetails>.Ok(ToDetails(bot));
     }
@@ -202,7 +201,6 @@ public sealed partial class ChatbotService(IDbContextFactory<AppDbContext> dbFac
             return Result<bool>.Fail("That chatbot does not exist in this team.");
         }
         bot.IsArchived = archived;
-        bot.Touch();
         await db.SaveChangesAsync(ct);
         return Result<bool>.Ok(archived);
     }

@@ -26,7 +26,7 @@ public sealed class ConsentForm : ITeamOwned
 
     public bool IsDefault { get; set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     private ConsentForm()
     {

@@ -19,7 +19,7 @@ public sealed class SourceMaterial : ITeamOwned
 
     public string Material { get; set; } = "";
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     private SourceMaterial()
     {

@@ -116,7 +116,6 @@ public abstract class AppDbContext(DbContextOptions options)
 
     private void GuardTeamWrites()
     {
-        StampChangedChatbots();
         if (TeamScope is not { } scope)
         {
             return;
@@ -127,25 +126,6 @@ public abstract class AppDbContext(DbContextOptions options)
             {
                 throw new InvalidOperationException(
                     $"Refusing to write a {entry.Metadata.ClrType.Name} of another team through a context scoped to team {scope}.");
-            }
-        }
-    }
-
-    /// <summary>
-    /// Any change to a chatbot moves its <see cref="Chatbot.UpdatedAt"/>: caches of the working version (compiled
-    /// pipelines, snapshots) use it as their stamp, so no caller has to remember to touch the chatbot.
-    /// </summary>
-    private void StampChangedChatbots()
-    {
-        foreach (var entry in ChangeTracker.Entries<Chatbots.Chatbot>())
-        {
-            if (entry.State == EntityState.Modified)
-            {
-                var updated = entry.Property(c => c.UpdatedAt);
-                if (!updated.IsModified)
-                {
-                    updated.CurrentValue = DateTime.UtcNow;
-                }
             }
         }
     }

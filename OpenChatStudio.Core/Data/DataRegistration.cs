@@ -21,6 +21,7 @@ public static class DataRegistration
         services.AddSingleton<Audit.AuditService>();
         services.AddSingleton<ScaleOut.ChangeNotices>();
         services.AddSingleton<IInterceptor, ChangeNoticeInterceptor>();
+        services.AddSingleton<IInterceptor, TimestampInterceptor>();
 
         switch (options.Provider)
         {

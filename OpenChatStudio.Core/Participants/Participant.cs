@@ -18,7 +18,7 @@ public sealed class Participant : ITeamOwned
     /// <summary>Set when the participant is also a signed-in user (e.g. a tester in the preview).</summary>
     public Guid? UserId { get; set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     private Participant()
     {

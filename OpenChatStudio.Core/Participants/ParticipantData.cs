@@ -16,7 +16,7 @@ public sealed class ParticipantData : ITeamOwned
     /// <summary>Protected JSON; read and write through <see cref="ParticipantDataProtector"/>.</summary>
     public string ProtectedData { get; set; } = "";
 
-    public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
+    public DateTime UpdatedAt { get; set; }
 
     /// <summary>
     /// Concurrency token: grows by one with every write (<see cref="ParticipantDataWriter"/>), so a writer whose read is out

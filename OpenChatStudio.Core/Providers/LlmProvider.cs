@@ -32,11 +32,11 @@ public sealed class LlmProvider : ITeamOwned
     /// <summary>Last characters of the key, to tell keys apart without revealing them.</summary>
     public string? KeyHint { get; set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     [AuditIgnore]
 
-    public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
+    public DateTime UpdatedAt { get; set; }
 
     private LlmProvider()
     {

@@ -55,7 +55,7 @@ public sealed class ScheduledMessage : ITeamOwned
 
     public DateTime? CancelledAt { get; set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     /// <summary>Set while a deliverer holds the row (see <c>ScheduleDelivery</c>); an expired lease may be claimed again.</summary>
     public DateTime? LeaseUntil { get; set; }

@@ -22,7 +22,7 @@ public sealed class SessionComment : ITeamOwned
 
     public string Text { get; private set; } = "";
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     private SessionComment()
     {

@@ -11,7 +11,7 @@ public sealed class Team
 
     public string Slug { get; private set; } = "";
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     private Team()
     {

@@ -23,7 +23,7 @@ public sealed class TeamInvitation : ITeamOwned
 
     public Guid CreatedByUserId { get; private set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     public DateTime ExpiresAt { get; private set; }
 

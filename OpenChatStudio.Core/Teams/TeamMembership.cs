@@ -18,7 +18,7 @@ public sealed class TeamMembership : ITeamOwned
 
     public TeamRole Role { get; set; }
 
-    public DateTime JoinedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime JoinedAt { get; private set; }
 
     private TeamMembership()
     {

@@ -26,7 +26,7 @@ public sealed class ChatbotVersion : ITeamOwned
 
     public bool IsArchived { get; set; }
 
-    public DateTime CreatedAt { get; private set; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; private set; }
 
     public Guid? CreatedByUserId { get; private set; }
 
