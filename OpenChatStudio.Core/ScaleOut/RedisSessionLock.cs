@@ -24,6 +24,11 @@ public sealed partial class RedisSessionLock(IConnectionMultiplexer redis, ILogg
 
     public bool IsDistributed => true;
 
+    private long _refused;
+
+    /// <summary>Attempts refused because another instance held the session (contention, for diagnostics and tests).</summary>
+    public long RefusedAttempts => Interlocked.Read(ref _refused);
+
     public static RedisKey KeyFor(Guid sessionId) => KeyPrefix + sessionId.ToString("N");
 
     public async ValueTask<IAsyncDisposable> AcquireAsync(Guid sessionId, CancellationToken ct)
@@ -35,6 +40,7 @@ public sealed partial class RedisSessionLock(IConnectionMultiplexer redis, ILogg
         var delay = TimeSpan.FromMilliseconds(5);
         while (!await db.LockTakeAsync(key, token, Expiry).ConfigureAwait(false))
         {
+            Interlocked.Increment(ref _refused);
             if (Stopwatch.GetElapsedTime(started) > MaxWait)
             {
                 throw new TimeoutException($"Another app instance has held this session for over {MaxWait.TotalMinutes:0} minutes.");

@@ -99,15 +99,20 @@ public class RedisSessionLockTests(RedisServer redis) : IClassFixture<RedisServe
     public async Task LockLeftByAnInstanceThatDied_IsTakenOnceItExpires()
     {
         var session = Guid.NewGuid();
-        Assert.True(await _instanceB.GetDatabase().LockTakeAsync(RedisSessionLock.KeyFor(session), "instance-that-died", TimeSpan.FromMilliseconds(700)));
+        var key = RedisSessionLock.KeyFor(session);
+        var db = _instanceB.GetDatabase();
+        Assert.True(await db.LockTakeAsync(key, "instance-that-died", TimeSpan.FromMilliseconds(700)));
 
-        var acquiring = LockOn(_instanceA).AcquireAsync(session, default).AsTask();
-        await Task.Delay(250);
-        Assert.False(acquiring.IsCompleted);
+        var sessionLock = LockOn(_instanceA);
+        var acquiring = sessionLock.AcquireAsync(session, default).AsTask();
+        await WaitForAsync(() => sessionLock.RefusedAttempts >= 2, "A tried and was refused");
+        // Race-free: if A had the lock before this read, the dead instance's token could not be there now.
+        var taken = acquiring.IsCompleted;
+        Assert.False(taken && (string?)await db.StringGetAsync(key) == "instance-that-died");
 
         await using (await acquiring.WaitAsync(TimeSpan.FromSeconds(10)))
         {
-            Assert.NotEqual("instance-that-died", (string?)await _instanceB.GetDatabase().StringGetAsync(RedisSessionLock.KeyFor(session)));
+            Assert.NotEqual("instance-that-died", (string?)await db.StringGetAsync(key));
         }
     }
 
@@ -115,18 +120,50 @@ public class RedisSessionLockTests(RedisServer redis) : IClassFixture<RedisServe
     public async Task HeldLock_IsRenewedPastItsExpiry_AndFreedOnRelease()
     {
         var session = Guid.NewGuid();
+        var key = RedisSessionLock.KeyFor(session);
+        var db = _instanceA.GetDatabase();
         var held = await LockOn(_instanceA, expiryMs: 2_000, renewMs: 250).AcquireAsync(session, default);
+        var token = (string?)await db.StringGetAsync(key);
+        var otherLock = LockOn(_instanceB);
+        var waiting = otherLock.AcquireAsync(session, default).AsTask();
 
-        var waiting = LockOn(_instanceB).AcquireAsync(session, default).AsTask();
-        await Task.Delay(5_000); // two and a half times the expiry: only renewals keep it
-        Assert.False(waiting.IsCompleted);
+        // Watch the expiry being pushed back (the remaining time rising) until the lock has outlived its 2 s expiry several
+        // times over; at every look the holder is still A, so B cannot have it.
+        var renewals = 0;
+        var acquiredAt = DateTime.UtcNow;
+        var last = (await db.KeyTimeToLiveAsync(key))!.Value;
+        while (renewals < 12 || DateTime.UtcNow - acquiredAt < TimeSpan.FromSeconds(4))
+        {
+            await Task.Delay(50);
+            var bHasIt = waiting.IsCompleted;
+            Assert.Equal(token, (string?)await db.StringGetAsync(key));
+            Assert.False(bHasIt);
+            var ttl = (await db.KeyTimeToLiveAsync(key))!.Value;
+            if (ttl > last)
+            {
+                renewals++;
+            }
+            last = ttl;
+            Assert.True(DateTime.UtcNow - acquiredAt < TimeSpan.FromSeconds(60), $"only {renewals} renewals seen in a minute");
+        }
 
         await held.DisposeAsync();
         await using (await waiting.WaitAsync(TimeSpan.FromSeconds(5)))
         {
-            Assert.True(await _instanceA.GetDatabase().KeyExistsAsync(RedisSessionLock.KeyFor(session)));
+            Assert.NotEqual(token, (string?)await db.StringGetAsync(key));
         }
-        Assert.False(await _instanceA.GetDatabase().KeyExistsAsync(RedisSessionLock.KeyFor(session)));
+        Assert.False(await db.KeyExistsAsync(key));
+    }
+
+    /// <summary>Polls a condition (10 s at most): for events a test can observe but not await.</summary>
+    internal static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(10);
+        }
     }
 }
 
@@ -173,8 +210,10 @@ public class ScaledOutRuntimeTests(RedisServer redis) : IClassFixture<RedisServe
         var key = RedisSessionLock.KeyFor(session);
         Assert.True(await _otherInstance.GetDatabase().LockTakeAsync(key, "other-instance", TimeSpan.FromSeconds(20)));
 
+        var sessionLock = (RedisSessionLock)_host.Get<ISessionLock>();
+        var refusedBefore = sessionLock.RefusedAttempts;
         var turn = _host.Get<ChatRuntime>().SendAsync(_team.Id, session, "hello", null, default);
-        await Task.Delay(400);
+        await RedisSessionLockTests.WaitForAsync(() => sessionLock.RefusedAttempts >= refusedBefore + 2, "the turn waits for the other instance");
         Assert.False(turn.IsCompleted);
         Assert.Empty(await _host.Get<ChatRuntime>().GetTranscriptAsync(_team.Id, session, default));
 
