@@ -225,8 +225,8 @@ public class DesignerCanvasTests : IClassFixture<BrowserFixture>, IAsyncLifetime
 
     /// <summary>Zoom to fit so every node is on screen (the 1280 px wide test window shows only part of the canvas).</summary>
     /// <remarks>
-    /// Fit uses the node sizes the diagram has measured; a node added a moment earlier may not be measured yet on a busy
-    /// machine, so Fit is pressed again (up to three times) until every node is inside the canvas.
+    /// One press: a node added a moment earlier may not be measured yet, and the designer fits again by itself once it is
+    /// (it once needed pressing again; that race is fixed in the product, not retried here).
     /// </remarks>
     private static async Task FitAsync(IPage page)
     {
@@ -236,19 +236,8 @@ public class DesignerCanvasTests : IClassFixture<BrowserFixture>, IAsyncLifetime
             return nodes.length > 0 && nodes.every(n => { const r = n.getBoundingClientRect();
                 return r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom; });
         }";
-        for (var attempt = 1; ; attempt++)
-        {
-            await page.GetByTestId("zoom-fit").ClickAsync();
-            try
-            {
-                await page.WaitForFunctionAsync(allNodesVisible, null, new() { Timeout = attempt < 3 ? 5_000 : 15_000 });
-                return;
-            }
-            catch (TimeoutException) when (attempt < 3)
-            {
-                // Pressed before the newest node was measured: press again.
-            }
-        }
+        await page.GetByTestId("zoom-fit").ClickAsync();
+        await page.WaitForFunctionAsync(allNodesVisible, null, new() { Timeout = 15_000 });
     }
 
     /// <summary>A real mouse drag: press on the centre of <paramref name="from"/>, move in steps, release on <paramref name="to"/>.</summary>

@@ -673,7 +673,34 @@ public partial class ChatbotDesigner
         var zoom = Math.Clamp(Math.Min(container.Width / width, container.Height / height), minimumZoom, 1.0);
         _diagram.SetZoom(zoom);
         _diagram.SetPan(-left * zoom + Math.Max(0, (container.Width - width * zoom) / 2), -top * zoom + Math.Max(0, (container.Height - height * zoom) / 2));
+        // A node added a moment ago may not be measured yet (its size above was a guess): fit again once every node is.
+        var unmeasured = _diagram.Nodes.Where(n => n.Size is null).ToList();
+        if (unmeasured.Count > 0)
+        {
+            _refitZoom = minimumZoom;
+            foreach (var node in unmeasured)
+            {
+                node.SizeChanged -= OnMeasuredForFit;
+                node.SizeChanged += OnMeasuredForFit;
+            }
+        }
+        else
+        {
+            _refitZoom = null;
+        }
         StateHasChanged();
+    }
+
+    private double? _refitZoom;
+
+    private void OnMeasuredForFit(NodeModel node)
+    {
+        node.SizeChanged -= OnMeasuredForFit;
+        if (_refitZoom is { } zoom && _diagram is not null && _diagram.Nodes.All(n => n.Size is not null))
+        {
+            _refitZoom = null;
+            _ = InvokeAsync(() => ZoomToFit(zoom));
+        }
     }
 
     /// <summary>The first time the canvas has a size, fit the pipeline into it, no smaller than readable.</summary>
