@@ -90,7 +90,10 @@ public class DesignerRoomTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         var seen = await ZoomAsync(level);
         while (!condition(seen))
         {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"{what}: the zoom level stayed at {seen}%");
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"{what}: the zoom level stayed at {seen}%");
+            }
             await Task.Delay(50);
             seen = await ZoomAsync(level);
         }

@@ -630,7 +630,7 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
     private static List<(string Name, string Data)> ParseEvents(string text) =>
         text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
             .Select(block => block.Split('\n'))
-            .Select(lines => (lines.First(l => l.StartsWith("event: ")).Substring(7), lines.First(l => l.StartsWith("data: ")).Substring(6)))
+            .Select(lines => (lines.First(l => l.StartsWith("event: ", StringComparison.Ordinal)).Substring(7), lines.First(l => l.StartsWith("data: ", StringComparison.Ordinal)).Substring(6)))
             .ToList();
 
     // ---- CORS ------------------------------------------------------------------------------------------------------

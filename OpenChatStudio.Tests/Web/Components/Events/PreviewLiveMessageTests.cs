@@ -67,6 +67,6 @@ public class PreviewLiveMessageTests : BunitTestContext
         cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=msg-bot]"), m => m.TextContent.Contains(turn.Reply.Content, StringComparison.Ordinal)));
         Assert.DoesNotContain("for another session", cut.Markup);
         var stored = await _core.Get<ChatRuntime>().GetTranscriptAsync(_access.TeamId, session.Value, default);
-        Assert.Equal(MessageRole.Ai, stored.Last().Role);
+        Assert.Equal(MessageRole.Ai, stored[^1].Role);
     }
 }
