@@ -66,7 +66,7 @@ public sealed class ApiSessionQueries(IDbContextFactory<AppDbContext> dbFactory,
     /// <summary>Message metadata keys that are internal (not shown by the API).</summary>
     private static readonly HashSet<string> InternalMetadataKeys = ["trace_id", "aborted"];
 
-    public const string ApiPlatform = "api";
+    public const string ApiPlatform = Participants.ParticipantPlatforms.Api;
 
     public async Task<ApiPage<ApiChatbot>> ListChatbotsAsync(Guid teamId, int offset, int limit, CancellationToken ct)
     {

@@ -550,7 +550,7 @@ public sealed partial class ChatRuntime(
 
     private async Task<ChatTurn> ResetAsync(Guid teamId, Guid sessionId, Func<string, ValueTask>? onToken, CancellationToken ct)
     {
-        var old = await EndSessionAsync(teamId, sessionId, "reset", ct);
+        var old = await EndSessionAsync(teamId, sessionId, SessionEndReasons.Reset, ct);
         var started = await StartSessionAsync(teamId, old.ChatbotId, old.ParticipantId, old.Platform, onToken, ct, old.Version);
         return new ChatTurn(sessionId, null, started.Seed?.Reply, started.Seed?.Error, SessionEnded: true, NewSessionId: started.SessionId);
     }
@@ -742,7 +742,7 @@ public sealed partial class ChatRuntime(
             var ended = result.State.HasIntent(PipelineRunState.EndSessionIntent);
             if (ended)
             {
-                session.End("bot", clock.GetUtcNow().UtcDateTime);
+                session.End(SessionEndReasons.Bot, clock.GetUtcNow().UtcDateTime);
             }
             await participantData.SaveChangesAsync(db, dataWrite, ct);
             await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
@@ -750,7 +750,7 @@ public sealed partial class ChatRuntime(
             if (ended)
             {
                 await PublishAsync(new ChatEvent(ChatEventKind.SessionEnded, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
-                    session.EndedAt!.Value, EndReason: "bot", HasTriggers: hasTriggers), ct);
+                    session.EndedAt!.Value, EndReason: SessionEndReasons.Bot, HasTriggers: hasTriggers), ct);
             }
             return new ChatTurn(sessionId, human.Id,
                 new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, result.State.MessageTags.Select(t => t.Tag).ToList()),

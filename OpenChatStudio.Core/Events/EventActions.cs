@@ -23,7 +23,7 @@ public sealed class EventActions(IDbContextFactory<AppDbContext> dbFactory, ISer
             case EventActionType.Log:
                 return (true, "Logged.");
             case EventActionType.EndConversation:
-                await Runtime.EndSessionAsync(teamId, session.Id, "event", ct);
+                await Runtime.EndSessionAsync(teamId, session.Id, SessionEndReasons.Event, ct);
                 return (true, "Conversation ended.");
             case EventActionType.SendMessage:
             {

@@ -221,11 +221,11 @@ public sealed partial class EventEngine(
                 yield return StaticTriggerType.ConversationEnd;
                 StaticTriggerType? specific = e.EndReason switch
                 {
-                    "user" or "reset" => StaticTriggerType.ConversationEndedByUser,
-                    "bot" => StaticTriggerType.ConversationEndedByBot,
-                    "api" => StaticTriggerType.ConversationEndedViaApi,
-                    "event" => StaticTriggerType.ConversationEndedByEvent,
-                    "manual" => StaticTriggerType.ConversationEndedManually,
+                    SessionEndReasons.User or SessionEndReasons.Reset => StaticTriggerType.ConversationEndedByUser,
+                    SessionEndReasons.Bot => StaticTriggerType.ConversationEndedByBot,
+                    SessionEndReasons.Api => StaticTriggerType.ConversationEndedViaApi,
+                    SessionEndReasons.Event => StaticTriggerType.ConversationEndedByEvent,
+                    SessionEndReasons.Manual => StaticTriggerType.ConversationEndedManually,
                     _ => null,
                 };
                 if (specific is { } s)

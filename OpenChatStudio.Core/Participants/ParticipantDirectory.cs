@@ -213,7 +213,7 @@ public sealed partial class ParticipantDirectory(IDbContextFactory<AppDbContext>
                 errors.Add($"has {row.Length} values but the header has {header.Length} columns");
             }
             var identifier = Cell(identifierColumn);
-            var platform = channelColumn < 0 || Cell(channelColumn).Length == 0 ? "api" : Cell(channelColumn).ToLowerInvariant();
+            var platform = channelColumn < 0 || Cell(channelColumn).Length == 0 ? ParticipantPlatforms.Api : Cell(channelColumn).ToLowerInvariant();
             var name = nameColumn < 0 || Cell(nameColumn).Length == 0 ? null : Cell(nameColumn);
             if (identifier.Length == 0)
             {

@@ -215,7 +215,7 @@ public sealed class SessionReviewService(
         }
         try
         {
-            var session = await runtime.EndSessionAsync(access.TeamId, sessionId, "manual", ct);
+            var session = await runtime.EndSessionAsync(access.TeamId, sessionId, SessionEndReasons.Manual, ct);
             return Result<bool>.Ok(session.IsEnded);
         }
         catch (KeyNotFoundException)

@@ -9,6 +9,7 @@ using OpenChatStudio.Core.Chatbots;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Versions;
 using OpenChatStudio.Web.ApiAuth;
+using OpenChatStudio.Core.Participants;
 
 namespace OpenChatStudio.Web.Api;
 
@@ -23,14 +24,14 @@ public static class ChatApi
     public const string Prefix = "/api/chat";
 
     /// <summary>Platform of participants created through this API.</summary>
-    public const string ParticipantPlatform = "web";
+    public const string ParticipantPlatform = ParticipantPlatforms.Web;
 
     /// <summary>Session platforms: started with an embed key, from the hosted page, or keyless from anything else.</summary>
-    public const string WidgetPlatform = "widget";
+    public const string WidgetPlatform = ParticipantPlatforms.Widget;
 
-    public const string HostedPagePlatform = "web";
+    public const string HostedPagePlatform = ParticipantPlatforms.Web;
 
-    public const string ApiPlatform = "api";
+    public const string ApiPlatform = ParticipantPlatforms.Api;
 
     /// <summary>Upload request bodies above this are refused with 413 (50 MB of files plus multipart overhead).</summary>
     public const long MaxUploadBodyBytes = ChatAttachmentStore.MaxTotalBytes + (2 * 1024 * 1024);

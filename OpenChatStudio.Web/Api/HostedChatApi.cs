@@ -14,7 +14,7 @@ namespace OpenChatStudio.Web.Api;
 /// </summary>
 public static class HostedChatApi
 {
-    public const string EndReason = "user";
+    public const string EndReason = SessionEndReasons.User;
 
     public static IServiceCollection AddHostedChat(this IServiceCollection services)
     {

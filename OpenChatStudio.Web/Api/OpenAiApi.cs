@@ -6,6 +6,7 @@ using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Versions;
 using OpenChatStudio.Web.ApiAuth;
+using OpenChatStudio.Core.Participants;
 
 namespace OpenChatStudio.Web.Api;
 
@@ -18,7 +19,7 @@ public static class OpenAiApi
     /// <summary>Request bodies larger than this are refused with 413.</summary>
     public const long MaxBodyBytes = 256 * 1024;
 
-    public const string Platform = "api";
+    public const string Platform = ParticipantPlatforms.Api;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -111,7 +111,7 @@ public static partial class RestApiParticipants
         {
             return RestApi.BadRequest($"name is at most {ParticipantService.MaxNameLength} characters.");
         }
-        var platform = string.IsNullOrWhiteSpace(body.Platform) ? "api" : body.Platform.Trim();
+        var platform = string.IsNullOrWhiteSpace(body.Platform) ? ParticipantPlatforms.Api : body.Platform.Trim();
         if (platform.Length > ParticipantService.MaxPlatformLength || !PlatformPattern().IsMatch(platform))
         {
             return RestApi.BadRequest("platform must be a platform name such as api, web, telegram or whatsapp (lowercase letters, digits, _).");

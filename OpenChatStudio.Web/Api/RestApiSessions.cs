@@ -253,7 +253,7 @@ public static class RestApiSessions
         {
             return SessionNotFound();
         }
-        await runtime.EndSessionAsync(key.TeamId, id, "api", ct);
+        await runtime.EndSessionAsync(key.TeamId, id, SessionEndReasons.Api, ct);
         return TypedResults.Ok();
     }
 

@@ -412,7 +412,7 @@ public sealed class PipelineRunState
 /// <summary>Who the run is for, as templates see it (participant_details).</summary>
 public sealed record ParticipantDetails(string Identifier, string Platform, string? Name = null)
 {
-    public static readonly ParticipantDetails Anonymous = new("anonymous", "web");
+    public static readonly ParticipantDetails Anonymous = new("anonymous", Participants.ParticipantPlatforms.Web);
 }
 
 /// <summary>A node failed in a way the pipeline author should fix or see (bad code, missing key, provider error).</summary>
