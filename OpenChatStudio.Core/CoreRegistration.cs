@@ -117,6 +117,7 @@ public static class CoreRegistration
     {
         services.AddSingleton<TeamService>();
         services.AddSingleton<InvitationService>();
+        services.AddSingleton<Overview.TeamOverviewService>();
         return services;
     }
 

@@ -17,6 +17,9 @@ public static class ParticipantPlatforms
     public const string Facebook = "facebook";
     public const string CommCareConnect = "commcare_connect";
 
+    /// <summary>The studio's preview: team members testing, never a public participant (not in <see cref="Known"/>).</summary>
+    public const string Preview = "preview";
+
     public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
     {
         Web, Api, Widget, Telegram, WhatsApp, Sms, Slack, Email, Facebook, CommCareConnect,

@@ -20,7 +20,7 @@ namespace OpenChatStudio.Web.Components.Chatbots.Preview;
 /// </summary>
 public sealed partial class ChatPreview : ComponentBase, IDisposable
 {
-    public const string Platform = "preview";
+    public const string Platform = OpenChatStudio.Core.Participants.ParticipantPlatforms.Preview;
 
     private readonly CancellationTokenSource _cts = new();
     private readonly List<PreviewMessage> _messages = [];
