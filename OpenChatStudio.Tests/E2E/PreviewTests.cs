@@ -92,6 +92,19 @@ public class PreviewTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await page.GetByTestId("toggle-trace").ClickAsync();
         await Expect(page.GetByTestId("trace-node")).ToHaveTextAsync(["start", "assistant", "end"]);
         await Expect(page.GetByTestId("trace")).ToContainTextAsync("tokens");
+
+        // What the model saw: the rendered system prompt and the messages, the same as went over the wire.
+        var prompt = page.GetByTestId("trace-prompt");
+        await Expect(prompt).ToHaveCountAsync(1);
+        await prompt.Locator("summary").ClickAsync();
+        var messages = page.GetByTestId("trace-prompt-message");
+        var sent = _openAi.Requests.Single().Body["messages"]!.AsArray();
+        await Expect(messages).ToHaveCountAsync(sent.Count);
+        await Expect(messages.Nth(0)).ToHaveAttributeAsync("data-role", "system");
+        Assert.Equal(sent[0]!["content"]!.GetValue<string>(), await messages.Nth(0).Locator("pre").InnerTextAsync());
+        Assert.Contains("Be kind.", sent[0]!["content"]!.GetValue<string>());
+        await Expect(messages.Last).ToHaveAttributeAsync("data-role", "user");
+        await Expect(messages.Last).ToContainTextAsync("Hi!");
     }
 
     [Fact]

@@ -8,6 +8,7 @@ public sealed class NodeContext
     private readonly PipelineExecutor.RunScope _run;
     private List<string>? _notes;
     private List<LlmUsage>? _calls;
+    private List<LlmPrompt>? _prompts;
 
     internal NodeContext(PipelineExecutor.RunScope run, GraphNode node, IReadOnlyList<string> inputs, bool canStream)
     {
@@ -45,6 +46,15 @@ public sealed class NodeContext
         }
     }
 
+    /// <summary>Records what an LLM call sent, for the trace ("what the model saw").</summary>
+    public void RecordPrompt(LlmPrompt prompt)
+    {
+        lock (this)
+        {
+            (_prompts ??= []).Add(prompt);
+        }
+    }
+
     /// <summary>Adds a line to this node's trace (console output, tool calls, decisions).</summary>
     public void Note(string text)
     {
@@ -54,11 +64,11 @@ public sealed class NodeContext
         }
     }
 
-    internal (IReadOnlyList<LlmUsage> Calls, IReadOnlyList<string> Notes) Usage()
+    internal (IReadOnlyList<LlmUsage> Calls, IReadOnlyList<string> Notes, IReadOnlyList<LlmPrompt>? Prompts) Usage()
     {
         lock (this)
         {
-            return ((IReadOnlyList<LlmUsage>?)_calls?.ToList() ?? [], (IReadOnlyList<string>?)_notes?.ToList() ?? []);
+            return ((IReadOnlyList<LlmUsage>?)_calls?.ToList() ?? [], (IReadOnlyList<string>?)_notes?.ToList() ?? [], _prompts?.ToList());
         }
     }
 }

@@ -14,7 +14,18 @@ public sealed record NodeTrace(
     decimal Cost,
     string? Error,
     IReadOnlyList<string> Notes,
-    IReadOnlyList<LlmUsage> LlmCalls);
+    IReadOnlyList<LlmUsage> LlmCalls,
+    IReadOnlyList<LlmPrompt>? Prompts = null);
 
 /// <summary>Tokens and cost of one LLM call, recorded by nodes through <see cref="NodeContext.RecordUsage"/>.</summary>
 public sealed record LlmUsage(string Model, long InputTokens, long OutputTokens, decimal Cost);
+
+/// <summary>What one LLM call sent: the rendered system prompt and the message list, as the model saw them.</summary>
+public sealed record LlmPrompt(string Model, IReadOnlyList<PromptMessage> Messages)
+{
+    /// <summary>A message longer than this is cut in the trace (the call itself got all of it).</summary>
+    public const int MaxMessageLength = 4000;
+}
+
+/// <summary>One message of an LLM call (role: system, user, assistant, tool).</summary>
+public sealed record PromptMessage(string Role, string Content);

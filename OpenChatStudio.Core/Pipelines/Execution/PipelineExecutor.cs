@@ -210,10 +210,10 @@ public sealed partial class PipelineExecutor(NodeRegistry registry, IPipelineSer
         {
             Observability.ChatTelemetry.Fail(activity, "node failed");
         }
-        var (calls, notes) = context.Usage();
+        var (calls, notes, prompts) = context.Usage();
         var trace = new NodeTrace(node.Graph.Id, node.Graph.Name, node.Graph.Type, context.Input, result?.Output, result?.Route,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds, calls.Sum(c => c.InputTokens), calls.Sum(c => c.OutputTokens), calls.Sum(c => c.Cost),
-            error, notes, calls);
+            error, notes, calls, prompts);
         return new Completion(index, error is null ? result : null, error, trace);
     }
 

@@ -40,6 +40,7 @@ public static class LlmCall
 
         for (var round = 0; round < MaxToolRounds; round++)
         {
+            context.RecordPrompt(PromptOf(binding, history));
             var (text, calls, usage) = await TracedOnceAsync(context, binding, history, settings, kernel, stream, ct);
             if (usage is { } u)
             {
@@ -76,6 +77,27 @@ public static class LlmCall
         }
         throw new PipelineNodeException($"The model kept calling tools after {MaxToolRounds} rounds; stopped.");
     }
+
+    /// <summary>The messages as sent: text as the model reads it, tool calls and results named, long texts cut for the trace.</summary>
+    private static LlmPrompt PromptOf(LlmBinding binding, ChatHistory history) => new(binding.Model.Name, history.Select(m =>
+    {
+        var text = m.Content;
+        if (string.IsNullOrEmpty(text))
+        {
+            text = string.Join("; ", m.Items.Select(i => i switch
+            {
+                FunctionCallContent call => $"[calls {call.FunctionName}]",
+                FunctionResultContent result => $"[{result.FunctionName} returned] {result.Result}",
+                ImageContent => "[image]",
+                _ => $"[{i.GetType().Name}]",
+            }));
+        }
+        if (text.Length > LlmPrompt.MaxMessageLength)
+        {
+            text = text[..LlmPrompt.MaxMessageLength] + " …";
+        }
+        return new PromptMessage(m.Role.Label, text);
+    }).ToList());
 
     /// <summary>One model call as a GenAI span ("chat {model}") with its token usage, and the GenAI metrics.</summary>
     private static async Task<(string Text, IReadOnlyList<FunctionCallContent> Calls, (long InputTokens, long OutputTokens)? Usage)> TracedOnceAsync(
