@@ -81,12 +81,24 @@ internal static partial class OfflineStructuredOutput
                     continue;
                 }
                 var raw = userTexts.Select(text => Find(property.Name, text) ?? FindSpoken(property.Name, text)).FirstOrDefault(v => v is not null);
+                if (raw is not null && AsksForFirstName(property.Name, definition))
+                {
+                    raw = raw.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];   // "Grace Hopper" → "Grace"
+                }
                 WriteTyped(writer, raw, TypeOf(definition));
             }
             writer.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
+
+    /// <summary>A field for a first name only: named so (<c>first_name</c>, <c>given_name</c>) or described so ("the participant's first name").</summary>
+    private static bool AsksForFirstName(string field, JsonElement definition) =>
+        field.ToLowerInvariant() is "first_name" or "firstname" or "given_name"
+        || definition.ValueKind == JsonValueKind.Object && definition.TryGetProperty("description", out var description)
+           && description.ValueKind == JsonValueKind.String
+           && (description.GetString()!.Contains("first name", StringComparison.OrdinalIgnoreCase)
+               || description.GetString()!.Contains("given name", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The first enum value (in schema order) found as a whole word in the text, else the first value.</summary>
     private static JsonElement ChooseEnum(JsonElement values, string text)
