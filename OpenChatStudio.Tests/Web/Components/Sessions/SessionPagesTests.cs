@@ -83,6 +83,19 @@ public class SessionPagesTests : BunitTestContext
     }
 
     [Fact]
+    public async Task TeamSessions_ShowTheParticipantsName_BeforeTheirIdentifier()
+    {
+        var bot = await _seed.ChatbotAsync("Helpdesk");
+        var grace = await _seed.ParticipantAsync("grace@example.test", name: "Grace");
+        await _seed.SessionAsync(bot, grace.Id, T0);
+        Ctx.Services.GetRequiredService<NavigationManager>().NavigateTo($"/t/{_team.Slug}/sessions");
+
+        var cut = Ctx.Render<TeamSessions>(p => p.Add(x => x.TeamSlug, _team.Slug));
+
+        cut.WaitForAssertion(() => Assert.Contains("Grace (grace@example.test)", cut.Find("[data-testid=sessions-table]").TextContent));
+    }
+
+    [Fact]
     public async Task ChatbotSessions_OpenedWithFiltersInTheUrl_ShowsOnlyMatchingSessionsOfThatChatbot()
     {
         var bot = await _seed.ChatbotAsync("Helpdesk");
