@@ -35,11 +35,19 @@ public static class EventsRegistration
             q.UseDefaultThreadPool(tp => tp.MaxConcurrency = Math.Max(1, options.MaxConcurrency));
             if (usePostgres)
             {
+                // Several app instances share one PostgreSQL: Quartz runs clustered there, so each trigger fires on one
+                // instance, and a dead instance's triggers are taken over by the others (docs/deploy.md).
+                q.ConfigureScheduler(o => o.InstanceId = "AUTO");
                 q.UsePersistentStore(store =>
                 {
                     store.UsePostgres(NpgsqlFactory.Instance, pg!);
                     store.ProvisionSchema();
                     store.UseSystemTextJsonSerializer();
+                    store.UseClustering(c =>
+                    {
+                        c.CheckinInterval = TimeSpan.FromSeconds(10);
+                        c.CheckinMisfireThreshold = TimeSpan.FromSeconds(20);
+                    });
                 });
             }
             else

@@ -23,6 +23,30 @@ public sealed class ScheduledMessageTests : IAsyncLifetime
     public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
+    public async Task OnPostgres_TheSchedulerRunsClustered_AndChecksIn_OnSqliteItStaysInProcess()
+    {
+        await using var host = await EventsHost.StartAsync(_database, new ScriptedResolverFactory(_llm));
+        var scheduler = host.Get<SchedulerAccess>().Scheduler!;
+        var meta = await scheduler.GetMetadata();
+        if (_database.Provider == DatabaseProvider.Postgres)
+        {
+            // Several app instances on one PostgreSQL share the triggers: each fires on one instance, a dead one's are taken over.
+            Assert.True(meta.JobStoreClustered);
+            Assert.NotEqual("NON_CLUSTERED", scheduler.SchedulerInstanceId);
+            await using var conn = new NpgsqlConnection(_database.ConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("select count(*) from qrtz_scheduler_state where instance_name = @id", conn);
+            cmd.Parameters.AddWithValue("id", scheduler.SchedulerInstanceId);
+            Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync())!);
+        }
+        else
+        {
+            Assert.False(meta.JobStoreClustered);   // the embedded database serves one instance
+            Assert.False(meta.JobStorePersistent);
+        }
+    }
+
+    [Fact]
     public async Task Reminder_CreatedByAToolCall_FiresAndReachesTheParticipant()
     {
         await using var host = await EventsHost.StartAsync(_database, new ScriptedResolverFactory(_llm));
