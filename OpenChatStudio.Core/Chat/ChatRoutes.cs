@@ -13,8 +13,13 @@ namespace OpenChatStudio.Core.Chat;
 public sealed record SessionRoute(Guid Id, Guid TeamId, Guid ChatbotId, Guid ParticipantId, string ParticipantIdentifier,
     string Platform, ChatApiProof? ApiProof, VersionChoice Version);
 
-/// <summary>The rules of the chatbot version a session talks to that public surfaces enforce on every request.</summary>
-public sealed record ChatbotGate(string ParticipantAllowlistJson, bool FileUploadsEnabled);
+/// <summary>
+/// The rules of a chatbot version that public surfaces enforce on every request, with what they show of it (its name and
+/// number). <see cref="Unavailable"/>: why that version cannot be served (e.g. nothing published yet); then the rest is the
+/// working version's.
+/// </summary>
+public sealed record ChatbotGate(string ParticipantAllowlistJson, bool FileUploadsEnabled, string Name = "", int? VersionNumber = null,
+    string? Unavailable = null);
 
 /// <summary>A live (not archived) chatbot found by its public id.</summary>
 public sealed record ChatbotRoute(Guid TeamId, Guid ChatbotId, Guid PublicId);
@@ -110,28 +115,33 @@ public sealed class ChatRoutes
     }
 
     /// <summary>The allowlist and upload setting of the version <paramref name="session"/> talks to; null when that version is gone.</summary>
-    public async Task<ChatbotGate?> GateAsync(SessionRoute session, CancellationToken ct)
+    public Task<ChatbotGate?> GateAsync(SessionRoute session, CancellationToken ct) =>
+        GateAsync(session.TeamId, session.ChatbotId, session.Version, ct);
+
+    /// <summary>The rules and name of <paramref name="version"/> of a chatbot of <paramref name="teamId"/>; null when the chatbot is gone.</summary>
+    public async Task<ChatbotGate?> GateAsync(Guid teamId, Guid chatbotId, VersionChoice version, CancellationToken ct)
     {
-        var key = (session.ChatbotId, session.Version.Selection, session.Version.Number ?? 0);
+        var key = (chatbotId, version.Selection, version.Number ?? 0);
         var now = _clock.GetUtcNow().UtcDateTime;
         if (_gates.TryGetValue(key, out var hit) && hit.Until > now)
         {
             return hit.Gate;
         }
-        var generation = _generations.GetValueOrDefault(session.ChatbotId);
+        var generation = _generations.GetValueOrDefault(chatbotId);
         ChatbotGate? gate;
-        await using (var db = await _dbFactory.CreateForTeamAsync(session.TeamId, ct))
+        await using (var db = await _dbFactory.CreateForTeamAsync(teamId, ct))
         {
-            var chatbot = await db.Chatbots.AsNoTracking().FirstOrDefaultAsync(c => c.Id == session.ChatbotId, ct);
+            var chatbot = await db.Chatbots.AsNoTracking().FirstOrDefaultAsync(c => c.Id == chatbotId, ct);
             if (chatbot is null)
             {
                 return null;
             }
-            var snapshot = await VersionService.ResolveAsync(db, chatbot, session.Version, ct);
-            gate = new ChatbotGate(snapshot.Value?.ParticipantAllowlistJson ?? chatbot.ParticipantAllowlistJson,
-                snapshot.Value?.FileUploadsEnabled ?? chatbot.FileUploadsEnabled);
+            var snapshot = await VersionService.ResolveAsync(db, chatbot, version, ct);
+            gate = snapshot.Value is { } resolved
+                ? new ChatbotGate(resolved.ParticipantAllowlistJson, resolved.FileUploadsEnabled, resolved.Name, resolved.VersionNumber)
+                : new ChatbotGate(chatbot.ParticipantAllowlistJson, chatbot.FileUploadsEnabled, chatbot.Name, null, snapshot.Error);
         }
-        if (_generations.GetValueOrDefault(session.ChatbotId) == generation)   // no change arrived while it loaded
+        if (_generations.GetValueOrDefault(chatbotId) == generation)   // no change arrived while it loaded
         {
             if (_gates.Count >= MaxEntries)
             {

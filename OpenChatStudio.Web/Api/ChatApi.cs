@@ -170,20 +170,17 @@ public static class ChatApi
 
         var version = request.VersionNumber is { } number ? VersionChoice.Specific(number) : VersionChoice.Published;
         var remoteId = string.IsNullOrWhiteSpace(request.RemoteId) ? "anon:" + Guid.NewGuid().ToString("N") : request.RemoteId.Trim();
-        ChatbotSnapshot snapshot;
-        string chatbotName;
-        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+        // The version's rules and name from memory (ChatRoutes), like every later request of the session.
+        if (await routes.GateAsync(teamId, chatbotId, version, ct) is not { } gate)
         {
-            var chatbot = await db.Chatbots.AsNoTracking().SingleAsync(c => c.Id == chatbotId, ct);
-            var resolved = await VersionService.ResolveAsync(db, chatbot, version, ct);
-            if (!resolved.Succeeded)
-            {
-                return NotAvailable(resolved.Error!, request.VersionNumber is not null);
-            }
-            snapshot = resolved.Value!;
-            chatbotName = snapshot.Name;
+            return Detail(StatusCodes.Status404NotFound, "No chatbot matches the given query.");
         }
-        if (!apiKey.Authenticated && widget is null && !AllowedParticipant(snapshot.ParticipantAllowlistJson, remoteId))
+        if (gate.Unavailable is { } unavailable)
+        {
+            return NotAvailable(unavailable, request.VersionNumber is not null);
+        }
+        var chatbotName = gate.Name;
+        if (!apiKey.Authenticated && widget is null && !AllowedParticipant(gate.ParticipantAllowlistJson, remoteId))
         {
             return Detail(StatusCodes.Status403Forbidden, NoPermission);
         }
@@ -217,7 +214,7 @@ public static class ChatApi
                 ["id"] = request.ChatbotId.ToString(),
                 ["name"] = chatbotName,
                 ["url"] = $"{baseUrl}/api/experiments/{request.ChatbotId}/",
-                ["version_number"] = snapshot.VersionNumber,
+                ["version_number"] = gate.VersionNumber,
                 ["versions"] = new JsonArray(),
             },
             ["participant"] = new JsonObject { ["identifier"] = remoteId, ["remote_id"] = remoteId },
