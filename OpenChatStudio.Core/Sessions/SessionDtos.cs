@@ -4,7 +4,8 @@ namespace OpenChatStudio.Core.Sessions;
 
 /// <summary>
 /// Filters of the sessions list; every set field narrows the result (they combine with AND). Dates are UTC:
-/// <see cref="From"/> inclusive, <see cref="To"/> exclusive.
+/// <see cref="From"/> inclusive, <see cref="To"/> exclusive. <see cref="IncludePreviewAndEmpty"/> false leaves out team
+/// members' preview chats and sessions without a visible message (the studio's lists do so unless asked).
 /// </summary>
 public sealed record SessionFilter(
     Guid? ChatbotId = null,
@@ -15,7 +16,8 @@ public sealed record SessionFilter(
     int? VersionNumber = null,
     string? Tag = null,
     string? Participant = null,
-    bool? HasRating = null);
+    bool? HasRating = null,
+    bool IncludePreviewAndEmpty = true);
 
 public sealed record SessionRow(
     Guid Id,

@@ -67,6 +67,10 @@ public sealed class SessionQueryService(IDbContextFactory<AppDbContext> dbFactor
     internal static IQueryable<ChatSession> Apply(AppDbContext db, SessionFilter f)
     {
         var q = db.ChatSessions.AsNoTracking();
+        if (!f.IncludePreviewAndEmpty)
+        {
+            q = q.Where(s => s.Platform != Participants.ParticipantPlatforms.Preview && db.ChatMessages.Any(m => m.SessionId == s.Id && !m.Hidden));
+        }
         if (f.ChatbotId is { } chatbotId)
         {
             q = q.Where(s => s.ChatbotId == chatbotId);

@@ -7,12 +7,16 @@ namespace OpenChatStudio.Web.Components.Sessions;
 
 /// <summary>
 /// Session filters ⇄ URL query string, so a filtered list can be shared as a link:
-/// <c>?from=2026-03-01&amp;to=2026-03-31&amp;status=Active&amp;platform=web&amp;version=2&amp;tag=vip&amp;participant=alice&amp;rated=yes</c>.
+/// <c>?from=2026-03-01&amp;to=2026-03-31&amp;status=Active&amp;platform=web&amp;version=2&amp;tag=vip&amp;participant=alice&amp;rated=yes&amp;all=yes</c>.
+/// Without <c>all=yes</c>, preview chats and empty sessions are left out (<see cref="Default"/>).
 /// Dates are UTC days; <c>to</c> is inclusive (the whole day). Unknown or malformed values are ignored.
 /// </summary>
 public static class SessionFilterQuery
 {
     private const string DateFormat = "yyyy-MM-dd";
+
+    /// <summary>The lists' filter when nothing is chosen: every real conversation, no preview chats or empty sessions.</summary>
+    public static readonly SessionFilter Default = new(IncludePreviewAndEmpty: false);
 
     public static SessionFilter Parse(string uri, Guid? chatbotId)
     {
@@ -29,7 +33,8 @@ public static class SessionFilterQuery
             VersionNumber: int.TryParse(Get("version"), NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null,
             Tag: Get("tag"),
             Participant: Get("participant"),
-            HasRating: Get("rated") switch { "yes" => true, "no" => false, _ => null });
+            HasRating: Get("rated") switch { "yes" => true, "no" => false, _ => null },
+            IncludePreviewAndEmpty: Get("all") == "yes");
     }
 
     /// <summary>Query parameters for <see cref="Microsoft.AspNetCore.Components.NavigationManager.GetUriWithQueryParameters(IReadOnlyDictionary{string, object?})"/>; unset filters remove theirs.</summary>
@@ -43,5 +48,6 @@ public static class SessionFilterQuery
         ["tag"] = f.Tag,
         ["participant"] = f.Participant,
         ["rated"] = f.HasRating switch { true => "yes", false => "no", null => null },
+        ["all"] = f.IncludePreviewAndEmpty ? "yes" : null,
     };
 }

@@ -54,7 +54,8 @@ public class SessionPagesTests : BunitTestContext
         var uri = new Uri("http://x/t/a/sessions?" + string.Join("&", SessionFilterQuery.ToQuery(filter).Where(p => p.Value is not null).Select(p => $"{p.Key}={Uri.EscapeDataString((string)p.Value!)}")));
 
         Assert.Equal(filter, SessionFilterQuery.Parse(uri.ToString(), null));
-        Assert.Equal(new SessionFilter(ChatbotId: Guid.Empty), SessionFilterQuery.Parse("http://x/s?from=yesterday&status=Nope&version=-1&rated=maybe", Guid.Empty));
+        Assert.Equal(SessionFilterQuery.Default with { ChatbotId = Guid.Empty },
+            SessionFilterQuery.Parse("http://x/s?from=yesterday&status=Nope&version=-1&rated=maybe", Guid.Empty));
     }
 
     [Fact]
@@ -80,6 +81,33 @@ public class SessionPagesTests : BunitTestContext
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=session-row]")));
         Assert.Contains("alice@example.test", cut.Find("[data-testid=sessions-table]").TextContent);
         Assert.DoesNotContain("bob@example.test", cut.Find("[data-testid=sessions-table]").TextContent);
+    }
+
+    [Fact]
+    public async Task TeamSessions_LeaveOutPreviewChatsAndEmptySessions_UntilAskedFor()
+    {
+        var bot = await _seed.ChatbotAsync("Helpdesk");
+        var real = await _seed.ParticipantAsync("real@example.test");
+        var tester = await _seed.ParticipantAsync("user:tester", platform: "preview");
+        await _seed.SessionAsync(bot, real.Id, T0);
+        await _seed.SessionAsync(bot, tester.Id, T0.AddMinutes(1), platform: "preview");
+        var runtime = _core.Get<ChatRuntime>();
+        await runtime.StartSessionAsync(_team.TeamId, bot, (await _seed.ParticipantAsync("silent@example.test")).Id, "web", null, default);
+        var nav = Ctx.Services.GetRequiredService<NavigationManager>();
+        nav.NavigateTo($"/t/{_team.Slug}/sessions");
+
+        var cut = Ctx.Render<TeamSessions>(p => p.Add(x => x.TeamSlug, _team.Slug));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=session-row]")));
+        Assert.Contains("real@example.test", cut.Find("[data-testid=sessions-table]").TextContent);
+
+        cut.WaitForAssertion(() =>
+        {
+            cut.Find("input[data-testid=filter-show-all], [data-testid=filter-show-all] input").Change(true);
+            cut.Find("button[data-testid=filter-apply]").Click();
+            Assert.Contains("all=yes", nav.Uri);
+        });
+        var table = Ctx.Render<TeamSessions>(p => p.Add(x => x.TeamSlug, _team.Slug));   // opened from the link with all=yes
+        table.WaitForAssertion(() => Assert.Equal(3, table.FindAll("[data-testid=session-row]").Count));
     }
 
     [Fact]
