@@ -47,10 +47,10 @@ public sealed class ChatRoutes
     private readonly ConcurrentDictionary<Guid, SessionRoute> _sessions = new();
     private readonly ConcurrentDictionary<(Guid ChatbotId, VersionSelection Selection, int Number), (ChatbotGate Gate, DateTime Until)> _gates = new();
     private readonly ConcurrentDictionary<Guid, (ChatbotRoute Route, DateTime Until)> _publicIds = new();
-    private readonly ConcurrentDictionary<Guid, long> _generations = new();
     private readonly ConcurrentDictionary<(Guid TeamId, string Platform, string Identifier), Guid> _participants = new();
     private readonly ConcurrentDictionary<Guid, DateTime> _activeUntil = new();
     private readonly ConcurrentDictionary<Guid, bool> _ended = new();
+    /// <summary>Counts change notices: a fact loaded while one arrived is returned but not remembered.</summary>
     private long _changes;
 
     public ChatRoutes(IDbContextFactory<AppDbContext> dbFactory, ChangeNotices notices, TimeProvider clock)
@@ -127,7 +127,7 @@ public sealed class ChatRoutes
         {
             return hit.Gate;
         }
-        var generation = _generations.GetValueOrDefault(chatbotId);
+        var changes = Interlocked.Read(ref _changes);
         ChatbotGate? gate;
         await using (var db = await _dbFactory.CreateForTeamAsync(teamId, ct))
         {
@@ -141,7 +141,7 @@ public sealed class ChatRoutes
                 ? new ChatbotGate(resolved.ParticipantAllowlistJson, resolved.FileUploadsEnabled, resolved.Name, resolved.VersionNumber)
                 : new ChatbotGate(chatbot.ParticipantAllowlistJson, chatbot.FileUploadsEnabled, chatbot.Name, null, snapshot.Error);
         }
-        if (_generations.GetValueOrDefault(chatbotId) == generation)   // no change arrived while it loaded
+        if (Interlocked.Read(ref _changes) == changes)   // no change arrived while it loaded
         {
             if (_gates.Count >= MaxEntries)
             {
@@ -224,7 +224,6 @@ public sealed class ChatRoutes
 
     private void Forget(Guid chatbotId)
     {
-        _generations.AddOrUpdate(chatbotId, 1, (_, g) => g + 1);
         Interlocked.Increment(ref _changes);
         foreach (var key in _gates.Keys.Where(k => k.ChatbotId == chatbotId))
         {
