@@ -36,6 +36,7 @@ public static class CoreRegistration
             .AddApiKeys()
             .AddProgrammaticApi()
             .AddChannels()
+            .AddMessagingChannels(configuration)
             .AddEvents(configuration);
     }
 
@@ -49,7 +50,31 @@ public static class CoreRegistration
         return services;
     }
 
-    /// <summary>Team API keys: creation, revocation and authentication of presented keys.</summary>
+    /// <summary>
+    /// Messaging channels (docs/channels.md): the shared inbox and outbox, and one line per platform. A new platform is a
+    /// folder under <c>Core/Channels</c> implementing <see cref="Channels.Messaging.IMessagingPlatform"/>, registered here.
+    /// </summary>
+    public static IServiceCollection AddMessagingChannels(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = new Channels.Messaging.MessagingOptions();
+        configuration.GetSection(Channels.Messaging.MessagingOptions.SectionName).Bind(options);
+        services.TryAddSingleton(options);
+        services.TryAddSingleton<Channels.Messaging.MessagingChannelService>();
+        services.TryAddSingleton<Channels.Messaging.MessagingInbox>();
+        services.TryAddSingleton<Channels.Messaging.ChannelOutbox>();
+        services.TryAddSingleton<IOutboundSignal>(sp => sp.GetRequiredService<Channels.Messaging.ChannelOutbox>());
+        services.AddHostedService(sp => sp.GetRequiredService<Channels.Messaging.ChannelOutbox>());
+        services.AddMessagingPlatform<Channels.Telegram.TelegramPlatform>();
+        return services;
+    }
+
+    public static IServiceCollection AddMessagingPlatform<T>(this IServiceCollection services)
+        where T : class, Channels.Messaging.IMessagingPlatform
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Channels.Messaging.IMessagingPlatform, T>());
+        return services;
+    }
+
     /// <summary>Queries and commands behind the REST v1 API (docs/api.md).</summary>
     public static IServiceCollection AddProgrammaticApi(this IServiceCollection services)
     {

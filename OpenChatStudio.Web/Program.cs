@@ -53,6 +53,7 @@ app.MapParticipantsExport();
 app.MapRestApi();
 app.MapChatApi();
 app.MapHostedChatApi();
+app.MapChannelWebhooks();
 app.MapSessionExports();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

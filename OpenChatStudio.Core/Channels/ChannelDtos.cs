@@ -11,7 +11,8 @@ public sealed record ChannelInfo(
     bool Enabled,
     string DisabledMessage,
     DateTime CreatedAt,
-    string? LastSeenWidgetVersion);
+    string? LastSeenWidgetVersion,
+    IReadOnlyDictionary<string, string>? Settings = null);
 
 /// <summary>Editable fields of a channel. <see cref="AllowedDomains"/> applies to widget channels.</summary>
 public sealed record ChannelUpdate(string Name, bool Enabled, string? DisabledMessage, IReadOnlyList<string>? AllowedDomains);

@@ -67,6 +67,10 @@ public sealed class ChannelService
         {
             return Result<ChannelInfo>.Fail("Unknown channel kind.");
         }
+        if (Messaging.MessagingChannelService.IsMessaging(kind))
+        {
+            return Result<ChannelInfo>.Fail("Messaging channels are connected with their credentials (MessagingChannelService).");
+        }
         name = string.IsNullOrWhiteSpace(name) ? DefaultName(kind) : name.Trim();
         if (name.Length > MaxNameLength)
         {
@@ -264,9 +268,14 @@ public sealed class ChannelService
     {
         ChannelKind.HostedPage => "Public page",
         ChannelKind.Widget => "Chat widget",
+        ChannelKind.Telegram => "Telegram",
+        ChannelKind.WhatsAppTwilio => "WhatsApp (Twilio)",
+        ChannelKind.SmsTwilio => "SMS (Twilio)",
+        ChannelKind.WhatsAppMeta => "WhatsApp (Meta Cloud API)",
         _ => "API",
     };
 
-    private static ChannelInfo ToInfo(ChatbotChannel c) => new(c.Id, c.ChatbotId, c.Kind, c.Name, c.EmbedKey,
-        JsonSerializer.Deserialize<List<string>>(c.AllowedDomainsJson) ?? [], c.Enabled, c.DisabledMessage, c.CreatedAt, c.LastSeenWidgetVersion);
+    internal static ChannelInfo ToInfo(ChatbotChannel c) => new(c.Id, c.ChatbotId, c.Kind, c.Name, c.EmbedKey,
+        JsonSerializer.Deserialize<List<string>>(c.AllowedDomainsJson) ?? [], c.Enabled, c.DisabledMessage, c.CreatedAt, c.LastSeenWidgetVersion,
+        JsonSerializer.Deserialize<Dictionary<string, string>>(c.SettingsJson) ?? []);
 }

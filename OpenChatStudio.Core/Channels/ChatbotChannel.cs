@@ -2,7 +2,7 @@ using OpenChatStudio.Core.Teams;
 
 namespace OpenChatStudio.Core.Channels;
 
-/// <summary>The web-facing ways to reach a chatbot (docs/channels.md).</summary>
+/// <summary>The ways to reach a chatbot (docs/channels.md): web surfaces, and messaging platforms that deliver the bot's messages.</summary>
 public enum ChannelKind
 {
     /// <summary>The public page <c>/chat/{publicId}</c>.</summary>
@@ -13,6 +13,18 @@ public enum ChannelKind
 
     /// <summary>Keyless programmatic use of the chat API.</summary>
     Api,
+
+    /// <summary>A Telegram bot (bot token from BotFather).</summary>
+    Telegram,
+
+    /// <summary>WhatsApp through a Twilio number.</summary>
+    WhatsAppTwilio,
+
+    /// <summary>SMS through a Twilio number.</summary>
+    SmsTwilio,
+
+    /// <summary>WhatsApp through Meta's Cloud API (a business phone number).</summary>
+    WhatsAppMeta,
 }
 
 /// <summary>
@@ -51,6 +63,16 @@ public sealed class ChatbotChannel : ITeamOwned
     public string? LastSeenWidgetVersion { get; set; }
 
     public DateTime? LastSeenWidgetAt { get; set; }
+
+    /// <summary>Messaging channels: settings that are not secret (phone number, bot name, template…), a JSON object of strings.</summary>
+    public string SettingsJson { get; set; } = "{}";
+
+    /// <summary>
+    /// Messaging channels: the credentials (bot token, auth token, app secret…), a JSON object protected with Data
+    /// Protection. Never shown again once saved.
+    /// </summary>
+    [Audit.AuditSecret]
+    public string ProtectedSecrets { get; set; } = "";
 
     public const string DefaultDisabledMessage = "This chatbot is currently unavailable.";
 

@@ -86,6 +86,15 @@ public sealed class InboundMessage : ITeamOwned
 
     public DateTime? LastAttemptAt { get; set; }
 
+    /// <summary>The messaging channel it came through (Telegram, WhatsApp…); null for the chat API.</summary>
+    public Guid? ChannelId { get; private set; }
+
+    /// <summary>
+    /// The platform's id of the message (Telegram update id, Twilio MessageSid, WhatsApp message id): unique per channel,
+    /// so a platform's redelivery is stored (and answered) once.
+    /// </summary>
+    public string? ExternalId { get; private set; }
+
     private InboundMessage()
     {
     }
@@ -101,6 +110,14 @@ public sealed class InboundMessage : ITeamOwned
         // Accepted messages are handed to the runtime at once: that is the first attempt.
         Attempts = 1;
         LastAttemptAt = now;
+    }
+
+    /// <summary>A message that came through a messaging channel, with the platform's id of it.</summary>
+    public InboundMessage(Guid teamId, Guid sessionId, string text, IReadOnlyList<int> attachmentIds, Guid channelId, string externalId, DateTime now)
+        : this(teamId, sessionId, text, attachmentIds, null, now)
+    {
+        ChannelId = channelId;
+        ExternalId = externalId;
     }
 
     public IReadOnlyList<int> AttachmentIds => System.Text.Json.JsonSerializer.Deserialize<List<int>>(AttachmentIdsJson) ?? [];

@@ -28,6 +28,8 @@ internal sealed class InboundMessageConfiguration : IEntityTypeConfiguration<Inb
         b.Ignore(m => m.AttachmentIds);
         b.HasIndex(m => new { m.SessionId, m.Status, m.AcceptedAt });
         b.HasIndex(m => new { m.Status, m.AcceptedAt });
+        b.Property(m => m.ExternalId).HasMaxLength(200);
+        b.HasIndex(m => new { m.ChannelId, m.ExternalId }).IsUnique();
         b.HasOne<ChatSession>().WithMany().HasForeignKey(m => m.SessionId).OnDelete(DeleteBehavior.Cascade);
     }
 }

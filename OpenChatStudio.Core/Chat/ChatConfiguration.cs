@@ -23,6 +23,7 @@ internal sealed class ChatSessionConfiguration : IEntityTypeConfiguration<ChatSe
         b.HasIndex(s => new { s.TeamId, s.CreatedAt });
         b.HasIndex(s => new { s.TeamId, s.Status, s.CreatedAt });
         b.HasIndex(s => new { s.TeamId, s.Platform, s.CreatedAt });
+        b.HasIndex(s => new { s.ChannelId, s.ParticipantId, s.CreatedAt });
     }
 }
 
@@ -75,5 +76,19 @@ internal sealed class PipelineHistoryEntryConfiguration : IEntityTypeConfigurati
         b.Property(h => h.HistoryType).HasMaxLength(10);
         b.Property(h => h.Name).HasMaxLength(100);
         b.HasIndex(h => new { h.SessionId, h.HistoryType, h.Name });
+    }
+}
+
+internal sealed class OutboundMessageConfiguration : IEntityTypeConfiguration<OutboundMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboundMessage> b)
+    {
+        b.ToTable("chat_outbound_messages");
+        b.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
+        b.Property(m => m.Error).HasMaxLength(2000);
+        b.HasIndex(m => new { m.Status, m.NextAttemptAt });
+        b.HasIndex(m => new { m.SessionId, m.CreatedAt });
+        b.HasIndex(m => m.MessageId).IsUnique();
+        b.HasOne<ChatSession>().WithMany().HasForeignKey(m => m.SessionId).OnDelete(DeleteBehavior.Cascade);
     }
 }

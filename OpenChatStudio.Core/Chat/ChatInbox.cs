@@ -30,7 +30,7 @@ public sealed partial class ChatInbox(
         "Not answered: processing this message was interrupted 3 times (the app stopped while it ran), so it was not tried again.";
 
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<Guid, Task> _running = new();
+    private readonly ConcurrentDictionary<Guid, Task<string?>> _running = new();
     private readonly ConcurrentDictionary<Guid, Task> _waiting = new();
 
     /// <summary>
@@ -39,10 +39,24 @@ public sealed partial class ChatInbox(
     /// </summary>
     public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
-    public async Task<InboundMessage> AcceptAsync(Guid teamId, Guid sessionId, string text, IReadOnlyList<int> attachmentIds,
-        string? contextJson, CancellationToken ct)
+    public Task<InboundMessage> AcceptAsync(Guid teamId, Guid sessionId, string text, IReadOnlyList<int> attachmentIds,
+        string? contextJson, CancellationToken ct) =>
+        AcceptAsync(new InboundMessage(teamId, sessionId, text, attachmentIds, contextJson, clock.GetUtcNow().UtcDateTime), ct);
+
+    /// <summary>
+    /// A message from a messaging channel. Its platform id is unique per channel, so storing a redelivered message fails
+    /// with <see cref="DbUpdateException"/> and nothing is processed twice.
+    /// </summary>
+    public Task<InboundMessage> AcceptAsync(Guid teamId, Guid sessionId, string text, IReadOnlyList<int> attachmentIds,
+        Guid channelId, string externalId, CancellationToken ct) =>
+        AcceptAsync(new InboundMessage(teamId, sessionId, text, attachmentIds, channelId, externalId, clock.GetUtcNow().UtcDateTime), ct);
+
+    /// <summary>Completes with the processing error (null when answered) of a message this process is running; null when it is not.</summary>
+    public Task<string?>? Following(Guid inboundId) => _running.TryGetValue(inboundId, out var task) ? task : null;
+
+    private async Task<InboundMessage> AcceptAsync(InboundMessage row, CancellationToken ct)
     {
-        var row = new InboundMessage(teamId, sessionId, text, attachmentIds, contextJson, clock.GetUtcNow().UtcDateTime);
+        var teamId = row.TeamId;
         await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
         {
             db.InboundMessages.Add(row);
@@ -53,7 +67,7 @@ public sealed partial class ChatInbox(
     }
 
     /// <summary>Completes when every message handed to the runtime so far has been processed (tests, shutdown).</summary>
-    public Task WhenIdleAsync() => Task.WhenAll(_running.Values);
+    public Task WhenIdleAsync() => Task.WhenAll(_running.Values.Cast<Task>());
 
     /// <summary>
     /// Processes inbound messages still pending (the app stopped after accepting them). Each is checked inside its
@@ -183,7 +197,8 @@ public sealed partial class ChatInbox(
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task FinishAsync(InboundMessage row, Task<ChatTurn> turn)
+    /// <summary>Records the outcome on the inbox row; returns the error the participant should learn of (null when answered).</summary>
+    private async Task<string?> FinishAsync(InboundMessage row, Task<ChatTurn> turn)
     {
         ChatTurn? result = null;
         string? error = null;
@@ -196,7 +211,7 @@ public sealed partial class ChatInbox(
         {
             // Shutting down: the row stays pending and is recovered at the next start.
             streams.Complete(row.Id);
-            return;
+            return null;
         }
         catch (Exception ex)
         {
@@ -239,6 +254,7 @@ public sealed partial class ChatInbox(
         {
             streams.Complete(row.Id);
         }
+        return result is { AlreadyHandled: true } ? null : error;
     }
 
     /// <summary>Cancels work in flight and waiting retries; the source is not disposed, as a retry may still read its token.</summary>

@@ -41,7 +41,8 @@ public sealed partial class ChatRuntime(
     IEnumerable<IChatEventSink> sinks,
     ILogger<ChatRuntime> logger,
     IScheduleSignal? scheduleSignal = null,
-    ChatTelemetryOptions? telemetryOptions = null)
+    ChatTelemetryOptions? telemetryOptions = null,
+    IOutboundSignal? outboundSignal = null)
 {
     private readonly ChatTelemetryOptions telemetry = telemetryOptions ?? new();
 
@@ -130,7 +131,7 @@ public sealed partial class ChatRuntime(
     /// </summary>
     private async Task<(SessionStart Start, TurnContext? Fresh)> StartCoreAsync(Guid teamId, Guid chatbotId, Guid participantId,
         string platform, Func<string, ValueTask>? onToken, CancellationToken ct, VersionChoice version,
-        IReadOnlyList<(MessageRole Role, string Content)>? history, ChatApiProof? apiProof)
+        IReadOnlyList<(MessageRole Role, string Content)>? history, ChatApiProof? apiProof, Guid? channelId = null, bool awaitSeed = true)
     {
         ChatbotSnapshot bot;
         ChatSession session;
@@ -168,6 +169,7 @@ public sealed partial class ChatRuntime(
             {
                 LastActivityAt = clock.GetUtcNow().UtcDateTime,
                 ApiProof = apiProof,
+                ChannelId = channelId,
             };
             db.ChatSessions.Add(session);
             if (history is { Count: > 0 } && string.IsNullOrWhiteSpace(bot.SeedMessage))
@@ -195,13 +197,38 @@ public sealed partial class ChatRuntime(
         ChatTurn? seedTurn = null;
         if (!string.IsNullOrWhiteSpace(bot.SeedMessage))
         {
-            seedTurn = await queue.EnqueueAsync(session.Id, () => ProcessAsync(teamId, session.Id, bot.SeedMessage, hidden: true, retryOf: null, onToken, ct));
+            var seed = queue.EnqueueAsync(session.Id, () => ProcessAsync(teamId, session.Id, bot.SeedMessage, hidden: true, retryOf: null, onToken, ct));
+            if (awaitSeed)
+            {
+                seedTurn = await seed;
+            }
+            else
+            {
+                // Queued ahead of the participant's first message; its reply is delivered by the channel.
+                _ = seed.ContinueWith(t => LogSeedFailed(t.Exception!, session.Id), CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
         if (history is { Count: > 0 } && !historyStored)
         {
             await ImportHistoryAsync(teamId, session.Id, history, ct);
         }
         return (new SessionStart(session.Id, participantId, seedTurn), fresh);
+    }
+
+    /// <summary>
+    /// Starts a session on a messaging channel (Telegram, WhatsApp…) with the published version: the bot's messages in it
+    /// are delivered through <paramref name="channelId"/>. A seed message is queued ahead of anything the participant sends
+    /// and not waited for, so a webhook can answer the platform at once.
+    /// </summary>
+    /// <returns>The session, and whether a seed message was queued (its reply greets the participant).</returns>
+    public async Task<(Guid SessionId, bool Seeded)> StartChannelSessionAsync(Guid teamId, Guid chatbotId, Guid participantId, string platform,
+        Guid channelId, CancellationToken ct)
+    {
+        var (start, fresh) = await StartCoreAsync(teamId, chatbotId, participantId, platform, null, ct, VersionChoice.Published,
+            history: null, apiProof: null, channelId, awaitSeed: false);
+        // Without a seed message the first turn's context is known ("fresh"); with one, the seed runs first.
+        return (start.SessionId, fresh is null);
     }
 
     /// <summary>Processes a participant's message (or <c>/reset</c>) after any earlier message of the session.</summary>
@@ -469,10 +496,12 @@ public sealed partial class ChatRuntime(
                 };
                 db.ChatMessages.Add(ai);
                 trace.OutputMessageId = ai.Id;
+                QueueDelivery(db, session, ai);
                 var dataWrite = await StageParticipantDataAsync(db, teamId, session.ParticipantId, session.ChatbotId, result.State, ct);
                 db.ChatSessions.Attach(session);
                 session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
                 await participantData.SaveChangesAsync(db, dataWrite, ct);
+                SignalDelivery(session);
                 await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
                     ai.CreatedAt, ai.Id, HasTriggers: HasTriggers(bot)), ct);
                 return new ChatTurn(sessionId, null, new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, []), null);
@@ -720,6 +749,7 @@ public sealed partial class ChatRuntime(
             };
             db.ChatMessages.Add(ai);
             trace.OutputMessageId = ai.Id;
+            QueueDelivery(db, session, ai);
             // Participant data: this turn's changes go on top of the data stored now (another session of the participant
             // may have saved since this turn read it), with a version check and retry, never the snapshot read in step 1.
             var dataWrite = await StageParticipantDataAsync(db, teamId, session.ParticipantId, session.ChatbotId, result.State, ct);
@@ -745,6 +775,7 @@ public sealed partial class ChatRuntime(
                 session.End(SessionEndReasons.Bot, clock.GetUtcNow().UtcDateTime);
             }
             await participantData.SaveChangesAsync(db, dataWrite, ct);
+            SignalDelivery(session);
             await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
                 ai.CreatedAt, ai.Id, HasTriggers: hasTriggers), ct);
             if (ended)
@@ -755,6 +786,26 @@ public sealed partial class ChatRuntime(
             return new ChatTurn(sessionId, human.Id,
                 new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, result.State.MessageTags.Select(t => t.Tag).ToList()),
                 null, SessionEnded: ended);
+        }
+    }
+
+    /// <summary>
+    /// A bot message of a session on a messaging channel is queued for delivery in the same save that stores it
+    /// (<see cref="OutboundMessage"/>), so no reply is stored without being sent.
+    /// </summary>
+    private void QueueDelivery(AppDbContext db, ChatSession session, ChatMessage ai)
+    {
+        if (session.ChannelId is { } channelId)
+        {
+            db.OutboundMessages.Add(new OutboundMessage(session.TeamId, session.Id, ai.Id, channelId, clock.GetUtcNow().UtcDateTime));
+        }
+    }
+
+    private void SignalDelivery(ChatSession session)
+    {
+        if (session.ChannelId is not null)
+        {
+            outboundSignal?.Queued(session.Id);
         }
     }
 
@@ -878,4 +929,7 @@ public sealed partial class ChatRuntime(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run failed in session {SessionId} at node {NodeId}: {Error}")]
     private partial void LogRunFailed(Guid sessionId, string? nodeId, string? error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Seed message of session {SessionId} failed")]
+    private partial void LogSeedFailed(Exception ex, Guid sessionId);
 }

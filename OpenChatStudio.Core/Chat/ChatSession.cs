@@ -52,6 +52,15 @@ public sealed class ChatSession : ITeamOwned
     /// </summary>
     public ChatApiProof? ApiProof { get; set; }
 
+    /// <summary>
+    /// The messaging channel (Telegram, WhatsApp, SMS…) the conversation happens on: the bot's messages in this session are
+    /// delivered through it (<see cref="OutboundMessage"/>). Null for web surfaces, which fetch their messages.
+    /// </summary>
+    public Guid? ChannelId { get; set; }
+
+    /// <summary>When the participant agreed to the consent form in the conversation (conversational consent).</summary>
+    public DateTime? ConsentedAt { get; set; }
+
     private ChatSession()
     {
     }

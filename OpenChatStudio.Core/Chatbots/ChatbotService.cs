@@ -205,6 +205,13 @@ public sealed partial class ChatbotService(IDbContextFactory<AppDbContext> dbFac
         return Result<bool>.Ok(archived);
     }
 
+    /// <summary>Whether a version's participant allowlist (JSON array) lets <paramref name="identifier"/> in: an empty list lets everyone in.</summary>
+    public static bool AllowlistPermits(string allowlistJson, string identifier)
+    {
+        var list = System.Text.Json.JsonSerializer.Deserialize<List<string>>(allowlistJson) ?? [];
+        return list.Count == 0 || list.Contains(identifier, StringComparer.OrdinalIgnoreCase);
+    }
+
     /// <summary>Bulk-pasted identifiers: split on new lines, commas, semicolons or spaces; trimmed; duplicates dropped.</summary>
     public static IReadOnlyList<string> ParseAllowlist(string? text) =>
         NormalizeAllowlist(Separators().Split(text ?? ""));

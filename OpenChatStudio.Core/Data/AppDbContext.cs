@@ -81,6 +81,8 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<Chat.InboundMessage> InboundMessages => Set<Chat.InboundMessage>();
 
+    public DbSet<Chat.OutboundMessage> OutboundMessages => Set<Chat.OutboundMessage>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

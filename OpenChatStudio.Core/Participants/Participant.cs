@@ -20,6 +20,12 @@ public sealed class Participant : ITeamOwned
 
     public DateTime CreatedAt { get; private set; }
 
+    /// <summary>
+    /// When a messaging platform said this participant cannot be reached any more (e.g. they blocked the Telegram bot);
+    /// nothing is sent to them while set. Cleared when they write again.
+    /// </summary>
+    public DateTime? UnreachableSince { get; set; }
+
     private Participant()
     {
     }

@@ -647,11 +647,8 @@ public static class ChatApi
 
     internal static string BaseUrl(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}";
 
-    internal static bool AllowedParticipant(string allowlistJson, string identifier)
-    {
-        var list = JsonSerializer.Deserialize<List<string>>(allowlistJson) ?? [];
-        return list.Count == 0 || list.Contains(identifier, StringComparer.OrdinalIgnoreCase);
-    }
+    internal static bool AllowedParticipant(string allowlistJson, string identifier) =>
+        ChatbotService.AllowlistPermits(allowlistJson, identifier);
 
     internal readonly record struct ApiKeyCheck(bool Authenticated, IResult? Failure);
 

@@ -395,6 +395,14 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<string>("ProtectedSecrets")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("SettingsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<Guid>("TeamId")
                         .HasColumnType("uuid");
 
@@ -527,8 +535,14 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<Guid?>("ChannelId")
+                        .HasColumnType("uuid");
+
                     b.Property<Guid>("ChatbotId")
                         .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("ConsentedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -584,6 +598,8 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.HasIndex("TeamId", "CreatedAt");
 
+                    b.HasIndex("ChannelId", "ParticipantId", "CreatedAt");
+
                     b.HasIndex("TeamId", "ChatbotId", "CreatedAt");
 
                     b.HasIndex("TeamId", "Platform", "CreatedAt");
@@ -611,12 +627,19 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<Guid?>("ChannelId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("ContextJson")
                         .HasColumnType("text");
 
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
@@ -647,11 +670,78 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ChannelId", "ExternalId")
+                        .IsUnique();
+
                     b.HasIndex("Status", "AcceptedAt");
 
                     b.HasIndex("SessionId", "Status", "AcceptedAt");
 
                     b.ToTable("chat_inbound_messages", (string)null);
+                });
+
+            modelBuilder.Entity("OpenChatStudio.Core.Chat.OutboundMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("ChannelId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("ClaimedUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("PartInFlight")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("PartsSent")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("PlatformIdsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("SentAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MessageId")
+                        .IsUnique();
+
+                    b.HasIndex("SessionId", "CreatedAt");
+
+                    b.HasIndex("Status", "NextAttemptAt");
+
+                    b.ToTable("chat_outbound_messages", (string)null);
                 });
 
             modelBuilder.Entity("OpenChatStudio.Core.Chat.PipelineHistoryEntry", b =>
@@ -1040,6 +1130,9 @@ namespace OpenChatStudio.Core.Migrations.Postgres
 
                     b.Property<Guid>("TeamId")
                         .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("UnreachableSince")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<Guid?>("UserId")
                         .HasColumnType("uuid");
@@ -1702,6 +1795,15 @@ namespace OpenChatStudio.Core.Migrations.Postgres
                 });
 
             modelBuilder.Entity("OpenChatStudio.Core.Chat.InboundMessage", b =>
+                {
+                    b.HasOne("OpenChatStudio.Core.Chat.ChatSession", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpenChatStudio.Core.Chat.OutboundMessage", b =>
                 {
                     b.HasOne("OpenChatStudio.Core.Chat.ChatSession", null)
                         .WithMany()

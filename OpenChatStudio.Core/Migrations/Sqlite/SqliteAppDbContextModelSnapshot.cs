@@ -384,6 +384,14 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ProtectedSecrets")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SettingsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("TeamId")
                         .HasColumnType("TEXT");
 
@@ -514,7 +522,13 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ChannelId")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("ChatbotId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ConsentedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
@@ -573,6 +587,8 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
 
                     b.HasIndex("TeamId", "TagsJson");
 
+                    b.HasIndex("ChannelId", "ParticipantId", "CreatedAt");
+
                     b.HasIndex("TeamId", "ChatbotId", "CreatedAt");
 
                     b.HasIndex("TeamId", "Platform", "CreatedAt");
@@ -600,11 +616,18 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("ChannelId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ContextJson")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("FinishedAt")
@@ -636,11 +659,78 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ChannelId", "ExternalId")
+                        .IsUnique();
+
                     b.HasIndex("Status", "AcceptedAt");
 
                     b.HasIndex("SessionId", "Status", "AcceptedAt");
 
                     b.ToTable("chat_inbound_messages", (string)null);
+                });
+
+            modelBuilder.Entity("OpenChatStudio.Core.Chat.OutboundMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ChannelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ClaimedUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NextAttemptAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PartInFlight")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PartsSent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PlatformIdsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("SentAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MessageId")
+                        .IsUnique();
+
+                    b.HasIndex("SessionId", "CreatedAt");
+
+                    b.HasIndex("Status", "NextAttemptAt");
+
+                    b.ToTable("chat_outbound_messages", (string)null);
                 });
 
             modelBuilder.Entity("OpenChatStudio.Core.Chat.PipelineHistoryEntry", b =>
@@ -1026,6 +1116,9 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("UnreachableSince")
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("UserId")
@@ -1689,6 +1782,15 @@ namespace OpenChatStudio.Core.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("OpenChatStudio.Core.Chat.InboundMessage", b =>
+                {
+                    b.HasOne("OpenChatStudio.Core.Chat.ChatSession", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpenChatStudio.Core.Chat.OutboundMessage", b =>
                 {
                     b.HasOne("OpenChatStudio.Core.Chat.ChatSession", null)
                         .WithMany()

@@ -1,0 +1,307 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Chatbots;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Versions;
+
+namespace OpenChatStudio.Core.Channels.Messaging;
+
+/// <summary>
+/// Where every messaging platform's webhook lands (OCS's inbound stages): the platform verifies and reads the call, then
+/// each message is, in order per conversation and exactly once per platform id, given a participant, checked against the
+/// channel's switch and the chatbot's allowlist, given a session (<c>/reset</c> starts a new one) and stored in the
+/// durable <see cref="ChatInbox"/>. The webhook answers after that save; the turn runs after, and its reply is delivered
+/// by <see cref="ChannelOutbox"/>.
+/// </summary>
+public sealed partial class MessagingInbox(
+    MessagingChannelService channels,
+    ChatRuntime runtime,
+    ChatInbox inbox,
+    ChatAttachmentStore attachments,
+    SessionWorkQueue queue,
+    ChatRoutes routes,
+    IDbContextFactory<AppDbContext> dbFactory,
+    TimeProvider clock,
+    ILogger<MessagingInbox> logger)
+{
+    public const string ResetReply = "Your conversation was reset. Send a message to start a new one.";
+
+    public const string NotAllowedReply = "Sorry, you are not allowed to chat with this bot.";
+
+    public const string NotPublishedReply = "This chatbot is not available yet.";
+
+    public const string VoiceNotSupportedReply = "Sorry, this chatbot cannot listen to voice messages yet. Please type your message.";
+
+    public const string UnsupportedReply = "Sorry, I can only read text messages, photos and documents.";
+
+    public const string FailedReply = "Sorry, something went wrong while answering your message. Please send it again.";
+
+    /// <summary>How often the typing indicator is renewed while the bot works (Telegram shows it for about 5 s).</summary>
+    public static readonly TimeSpan TypingInterval = TimeSpan.FromSeconds(4);
+
+    /// <summary>What became of one inbound message (tests and logs).</summary>
+    public enum Received
+    {
+        Accepted,
+        Duplicate,
+        Answered,
+        Ignored,
+    }
+
+    /// <summary>A platform's webhook call for channel <paramref name="channelId"/>.</summary>
+    public async Task<WebhookResponse> HandleAsync(string webhookSegment, Guid channelId, WebhookRequest request, CancellationToken ct)
+    {
+        var platform = channels.PlatformFor(webhookSegment);
+        var channel = platform is null ? null : await channels.FindAsync(channelId, ct);
+        if (platform is null || channel is null || channel.Kind != platform.Info.Kind)
+        {
+            return WebhookResponse.Problem(404, "No such channel.");
+        }
+        var parsed = platform.Parse(request, channel);
+        if (parsed.Immediate is { } answer)
+        {
+            if (answer.Status >= 400)
+            {
+                LogRefused(channelId, answer.Status);
+            }
+            return answer;
+        }
+        foreach (var message in parsed.Messages)
+        {
+            // Stored before the platform hears back: a crash after this loses nothing, and a redelivery is a duplicate.
+            await ReceiveAsync(platform, channel, message, CancellationToken.None);
+        }
+        return platform.Acknowledge;
+    }
+
+    /// <summary>One message, in order behind the earlier messages of the same conversation (across instances with Redis).</summary>
+    public Task<Received> ReceiveAsync(IMessagingPlatform platform, ChannelCredentials channel, ChannelInbound message, CancellationToken ct) =>
+        queue.EnqueueAsync(ConversationKey(channel.ChannelId, message.SenderId), () => ReceiveInOrderAsync(platform, channel, message, ct));
+
+    private async Task<Received> ReceiveInOrderAsync(IMessagingPlatform platform, ChannelCredentials channel, ChannelInbound message, CancellationToken ct)
+    {
+        Guid? sessionId;
+        Guid participantId;
+        await using (var db = await dbFactory.CreateForTeamAsync(channel.TeamId, ct))
+        {
+            if (await db.InboundMessages.AnyAsync(m => m.ChannelId == channel.ChannelId && m.ExternalId == message.ExternalId, ct))
+            {
+                return Received.Duplicate;
+            }
+            participantId = await runtime.ParticipantIdAsync(channel.TeamId, message.Platform, message.SenderId, message.SenderName, ct);
+            var now = clock.GetUtcNow().UtcDateTime;
+            if (message.Content == InboundContent.Unreachable)
+            {
+                await db.Participants.Where(p => p.Id == participantId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.UnreachableSince, now), ct);
+                LogUnreachable(channel.ChannelId, participantId);
+                return Received.Ignored;
+            }
+            // Writing again means they can be reached again (e.g. they unblocked the bot).
+            await db.Participants.Where(p => p.Id == participantId && p.UnreachableSince != null)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.UnreachableSince, (DateTime?)null), ct);
+            sessionId = await db.ChatSessions
+                .Where(s => s.ChannelId == channel.ChannelId && s.ParticipantId == participantId && s.EndedAt == null)
+                .OrderByDescending(s => s.CreatedAt).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct);
+        }
+        if (!channel.Enabled)
+        {
+            Reply(platform, channel, message.SenderId, channel.DisabledMessage);
+            return Received.Answered;
+        }
+        var gate = await routes.GateAsync(channel.TeamId, channel.ChatbotId, VersionChoice.Published, ct);
+        if (gate is null)
+        {
+            Reply(platform, channel, message.SenderId, NotPublishedReply);
+            return Received.Answered;
+        }
+        if (!ChatbotService.AllowlistPermits(gate.ParticipantAllowlistJson, message.SenderId))
+        {
+            Reply(platform, channel, message.SenderId, NotAllowedReply);
+            return Received.Answered;
+        }
+        var text = message.Text.Trim();
+        if (IsCommand(text, ChatRuntime.ResetCommand))
+        {
+            if (sessionId is { } current)
+            {
+                await runtime.EndSessionAsync(channel.TeamId, current, Chat.SessionEndReasons.Reset, ct);
+            }
+            var (fresh, seeded) = await StartAsync(channel, message, participantId, ct);
+            await RecordHandledAsync(channel, fresh, message, ct);
+            if (!seeded)
+            {
+                Reply(platform, channel, message.SenderId, ResetReply);
+            }
+            return Received.Answered;
+        }
+        var started = false;
+        if (sessionId is null)
+        {
+            var (fresh, seeded) = await StartAsync(channel, message, participantId, ct);
+            sessionId = fresh;
+            started = seeded;
+        }
+        if (started && IsCommand(text, "/start"))
+        {
+            // A participant opening the bot: the seed message's reply is the greeting.
+            await RecordHandledAsync(channel, sessionId.Value, message, ct);
+            return Received.Answered;
+        }
+        if (message.Content is InboundContent.Voice && text.Length == 0)
+        {
+            await RecordHandledAsync(channel, sessionId.Value, message, ct);
+            Reply(platform, channel, message.SenderId, VoiceNotSupportedReply);
+            return Received.Answered;
+        }
+        if (message.Content is InboundContent.Unsupported)
+        {
+            await RecordHandledAsync(channel, sessionId.Value, message, ct);
+            Reply(platform, channel, message.SenderId, UnsupportedReply);
+            return Received.Answered;
+        }
+        var files = message.Content == InboundContent.Media
+            ? await DownloadAsync(platform, channel, sessionId.Value, message, ct)
+            : [];
+        InboundMessage row;
+        try
+        {
+            row = await inbox.AcceptAsync(channel.TeamId, sessionId.Value, text, files, channel.ChannelId, message.ExternalId, ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Stored meanwhile by another instance (without a shared lock): the platform's id is unique per channel.
+            return Received.Duplicate;
+        }
+        _ = FollowAsync(platform, channel, message.SenderId, row.Id);
+        return Received.Accepted;
+    }
+
+    private async Task<(Guid SessionId, bool Seeded)> StartAsync(ChannelCredentials channel, ChannelInbound message, Guid participantId, CancellationToken ct)
+    {
+        var started = await runtime.StartChannelSessionAsync(channel.TeamId, channel.ChatbotId, participantId, message.Platform, channel.ChannelId, ct);
+        routes.RememberParticipant(channel.TeamId, message.Platform, message.SenderId, participantId);
+        return started;
+    }
+
+    /// <summary>A message answered here rather than by the bot (a command, an unsupported type) is still recorded, so a redelivery is a duplicate.</summary>
+    private async Task RecordHandledAsync(ChannelCredentials channel, Guid sessionId, ChannelInbound message, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var row = new InboundMessage(channel.TeamId, sessionId, message.Text, [], channel.ChannelId, message.ExternalId, now)
+        {
+            Status = InboundStatus.Complete,
+            FinishedAt = now,
+        };
+        await using var db = await dbFactory.CreateForTeamAsync(channel.TeamId, ct);
+        db.InboundMessages.Add(row);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Recorded by a concurrent delivery of the same message.
+        }
+    }
+
+    private async Task<IReadOnlyList<int>> DownloadAsync(IMessagingPlatform platform, ChannelCredentials channel, Guid sessionId,
+        ChannelInbound message, CancellationToken ct)
+    {
+        var files = new List<UploadedFile>();
+        foreach (var media in message.Media)
+        {
+            try
+            {
+                if (await platform.DownloadAsync(channel, media, ct) is { } file && file.Content.LongLength <= ChatAttachmentStore.MaxFileBytes)
+                {
+                    files.Add(file);
+                }
+            }
+            catch (Exception ex) when (ex is ChannelSendException or HttpRequestException or IOException)
+            {
+                LogDownloadFailed(ex, channel.ChannelId, message.ExternalId);
+            }
+        }
+        if (files.Count == 0)
+        {
+            return [];
+        }
+        var saved = await attachments.SaveAsync(channel.TeamId, sessionId, files, ct);
+        return saved.Succeeded ? saved.Value!.Select(a => a.Id).ToList() : [];
+    }
+
+    /// <summary>Shows the bot typing while the turn runs; tells the participant when it failed (the transcript has the details).</summary>
+    private async Task FollowAsync(IMessagingPlatform platform, ChannelCredentials channel, string recipient, Guid inboundId)
+    {
+        try
+        {
+            if (inbox.Following(inboundId) is not { } turn)
+            {
+                return;
+            }
+            while (!turn.IsCompleted)
+            {
+                await platform.SendTypingAsync(channel, recipient, CancellationToken.None).ConfigureAwait(false);
+                await Task.WhenAny(turn, Task.Delay(TypingInterval, clock)).ConfigureAwait(false);
+            }
+            if (await turn.ConfigureAwait(false) is not null)
+            {
+                await SendQuietlyAsync(platform, channel, recipient, FailedReply).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogFollowFailed(ex, inboundId);
+        }
+    }
+
+    /// <summary>
+    /// A short notice from the channel itself (disabled, not allowed, reset…), sent in the background and not stored in
+    /// the transcript.
+    /// </summary>
+    private void Reply(IMessagingPlatform platform, ChannelCredentials channel, string recipient, string text) =>
+        _ = SendQuietlyAsync(platform, channel, recipient, text);
+
+    private async Task SendQuietlyAsync(IMessagingPlatform platform, ChannelCredentials channel, string recipient, string text)
+    {
+        try
+        {
+            await platform.SendTextAsync(channel, recipient, text, windowOpen: true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ChannelSendException or HttpRequestException)
+        {
+            LogNoticeFailed(ex, channel.ChannelId);
+        }
+    }
+
+    private static bool IsCommand(string text, string command) =>
+        string.Equals(text, command, StringComparison.OrdinalIgnoreCase)
+        || text.StartsWith(command + "@", StringComparison.OrdinalIgnoreCase);   // Telegram's /reset@BotName
+
+    /// <summary>A stable key for one participant's conversation on one channel: its messages are received in order.</summary>
+    public static Guid ConversationKey(Guid channelId, string senderId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{channelId:N}|{senderId}"), hash);
+        return new Guid(hash[..16]);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook call for channel {ChannelId} refused ({Status})")]
+    private partial void LogRefused(Guid channelId, int status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Participant {ParticipantId} cannot be reached on channel {ChannelId} any more")]
+    private partial void LogUnreachable(Guid channelId, Guid participantId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not fetch a file of message {ExternalId} on channel {ChannelId}")]
+    private partial void LogDownloadFailed(Exception ex, Guid channelId, string externalId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Following inbound message {InboundId} failed")]
+    private partial void LogFollowFailed(Exception ex, Guid inboundId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A notice on channel {ChannelId} could not be sent")]
+    private partial void LogNoticeFailed(Exception ex, Guid channelId);
+}

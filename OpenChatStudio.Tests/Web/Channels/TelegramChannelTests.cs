@@ -1,0 +1,368 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpenChatStudio.Core.Channels;
+using OpenChatStudio.Core.Channels.Messaging;
+using OpenChatStudio.Core.Chat;
+using OpenChatStudio.Core.Data;
+using OpenChatStudio.Core.Participants;
+
+namespace OpenChatStudio.Tests.Web.Channels;
+
+/// <summary>
+/// Telegram end to end: the real webhook on Kestrel, the real database, the offline model, and a protocol-accurate fake of
+/// the Telegram Bot API that registers the webhook, delivers updates to it with the secret header and receives the replies.
+/// </summary>
+public sealed class TelegramChannelTests(TelegramFixture fixture) : IClassFixture<TelegramFixture>
+{
+    private static long NewChat() => Random.Shared.NextInt64(1_000_000, 9_000_000_000);
+
+    [Fact]
+    public async Task Connecting_RegistersTheWebhook_AndAParticipantIsAnsweredInTheirChat()
+    {
+        var (bot, telegramBot, channel) = await fixture.ConnectAsync();
+        Assert.Equal($"{fixture.App.BaseAddress.ToString().TrimEnd('/')}/channels/telegram/{channel.Id}", telegramBot.WebhookUrl);
+        Assert.False(string.IsNullOrEmpty(telegramBot.SecretToken));
+
+        var chat = NewChat();
+        var response = await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "Hello there & <friends>"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var sent = await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        Assert.Equal("HTML", sent[0].ParseMode, ignoreCase: true);
+        Assert.Contains("you said &quot;Hello there &amp; &lt;friends&gt;&quot;", sent[0].Text);
+        Assert.Contains("sendChatAction", fixture.Telegram.Calls);
+
+        await using var db = fixture.Db();
+        var session = await db.ChatSessions.IgnoreQueryFilters().SingleAsync(s => s.ChannelId == channel.Id);
+        Assert.Equal(ParticipantPlatforms.Telegram, session.Platform);
+        var participant = await db.Participants.IgnoreQueryFilters().SingleAsync(p => p.Id == session.ParticipantId);
+        Assert.Equal(chat.ToString(System.Globalization.CultureInfo.InvariantCulture), participant.Identifier);
+        Assert.Equal("Ada", participant.Name);
+        var messages = await db.ChatMessages.IgnoreQueryFilters().Where(m => m.SessionId == session.Id).OrderBy(m => m.Sequence).ToListAsync();
+        Assert.Equal([MessageRole.Human, MessageRole.Ai], messages.Select(m => m.Role));
+        var outbound = await WaitForDeliveryAsync(messages[1].Id);
+        Assert.Equal(OutboundStatus.Sent, outbound.Status);
+        Assert.Contains(sent[0].MessageId.ToString(System.Globalization.CultureInfo.InvariantCulture), outbound.PlatformIdsJson);
+    }
+
+    [Fact]
+    public async Task AWrongBotToken_IsRefusedWithAPlainReason_AndNothingIsStored()
+    {
+        var bot = await new Api.ChatApiTestKit(fixture.App).BotAsync();
+        var service = fixture.App.Services.GetRequiredService<MessagingChannelService>();
+
+        var badShape = await service.CreateAsync(bot.Access, bot.Id, ChannelKind.Telegram, null, new Dictionary<string, string>(),
+            new Dictionary<string, string> { ["bot_token"] = "not a token" }, fixture.App.BaseAddress.ToString(), CancellationToken.None);
+        Assert.False(badShape.Succeeded);
+        Assert.Contains("does not look like a Telegram bot token", badShape.Error);
+
+        var unknown = await service.CreateAsync(bot.Access, bot.Id, ChannelKind.Telegram, null, new Dictionary<string, string>(),
+            new Dictionary<string, string> { ["bot_token"] = "123456789:AAEunknownunknownunknownunknown" }, fixture.App.BaseAddress.ToString(),
+            CancellationToken.None);
+        Assert.False(unknown.Succeeded);
+        Assert.Contains("Telegram refused the bot token", unknown.Error);
+
+        var missing = await service.CreateAsync(bot.Access, bot.Id, ChannelKind.Telegram, null, new Dictionary<string, string>(),
+            new Dictionary<string, string>(), fixture.App.BaseAddress.ToString(), CancellationToken.None);
+        Assert.False(missing.Succeeded);
+        Assert.Contains("bot token", missing.Error);
+
+        await using var db = fixture.Db();
+        Assert.False(await db.ChatbotChannels.IgnoreQueryFilters().AnyAsync(c => c.ChatbotId == bot.Id));
+    }
+
+    [Fact]
+    public async Task BadWebhookCalls_Get4xx_AndStoreNothing()
+    {
+        var (_, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        using var http = fixture.App.NewClient();
+
+        var wrongSecret = await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "hi"), secretOverride: "guess");
+        Assert.Equal(HttpStatusCode.Forbidden, wrongSecret.StatusCode);
+
+        async Task<HttpResponseMessage> PostAsync(string url, string body, string? secret)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            if (secret is not null)
+            {
+                request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", secret);
+            }
+            return await http.SendAsync(request);
+        }
+
+        var path = $"/channels/telegram/{channel.Id}";
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(path, "{}", null)).StatusCode);
+        var malformed = await PostAsync(path, "{\"update_id\": 5, \"message\": {", telegramBot.SecretToken);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Contains("Not a Telegram update", await malformed.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(path, "{\"message\": {}}", telegramBot.SecretToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await PostAsync($"/channels/telegram/{Guid.NewGuid()}", "{}", telegramBot.SecretToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await PostAsync("/channels/telegram/not-a-guid", "{}", telegramBot.SecretToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await PostAsync($"/channels/whatsapp-nonsense/{channel.Id}", "{}", telegramBot.SecretToken)).StatusCode);
+        var huge = new string('x', (int)ChannelWebhooksLimit + 10);
+        var oversized = await PostAsync(path, "{\"update_id\": 7, \"pad\": \"" + huge + "\"}", telegramBot.SecretToken);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
+
+        await using var db = fixture.Db();
+        Assert.False(await db.InboundMessages.IgnoreQueryFilters().AnyAsync(m => m.ChannelId == channel.Id));
+        Assert.False(await db.ChatSessions.IgnoreQueryFilters().AnyAsync(s => s.ChannelId == channel.Id));
+        Assert.Empty(fixture.Telegram.SentTo(chat));
+    }
+
+    private const long ChannelWebhooksLimit = OpenChatStudio.Web.Api.ChannelWebhooks.MaxBodyBytes;
+
+    [Fact]
+    public async Task TheSameUpdateDelivered50TimesAtOnce_IsAnsweredOnce()
+    {
+        var (_, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        var update = fixture.Telegram.TextUpdate(chat, "Only once please");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => fixture.Telegram.SendUpdateAsync(telegramBot, update)));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        await using var db = fixture.Db();
+        var session = await db.ChatSessions.IgnoreQueryFilters().SingleAsync(s => s.ChannelId == channel.Id);
+        await WaitUntilAsync(async () => await db.OutboundMessages.IgnoreQueryFilters().AnyAsync(o => o.SessionId == session.Id && o.Status == OutboundStatus.Sent));
+        Assert.Equal(1, await db.InboundMessages.IgnoreQueryFilters().CountAsync(m => m.ChannelId == channel.Id));
+        Assert.Equal(2, await db.ChatMessages.IgnoreQueryFilters().CountAsync(m => m.SessionId == session.Id));
+        Assert.Single(fixture.Telegram.SentTo(chat));
+    }
+
+    [Fact]
+    public async Task TwentyQuickMessagesInOneChat_AreAnsweredInOrder()
+    {
+        var (_, telegramBot, _) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        var updates = Enumerable.Range(1, 20).Select(i => fixture.Telegram.TextUpdate(chat, $"message {i}")).ToList();
+
+        // Sent one after another without waiting for answers, as a fast typist's phone does.
+        foreach (var update in updates)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await fixture.Telegram.SendUpdateAsync(telegramBot, update)).StatusCode);
+        }
+
+        var sent = await fixture.Telegram.WaitForMessagesAsync(chat, 20, TimeSpan.FromSeconds(60));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => $"message {i}&quot;"), sent.Select(m => m.Text[(m.Text.IndexOf("message ", StringComparison.Ordinal))..].TrimEnd('.')));
+    }
+
+    [Fact]
+    public async Task AReplyLongerThanTelegramsLimit_IsSplitOnSentenceBoundaries()
+    {
+        var (_, telegramBot, _) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        var text = string.Join(" ", Enumerable.Range(1, 100).Select(i => $"Sentence number {i} is here to make this message long enough."));
+        Assert.InRange(text.Length, 5000, 8000);
+
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, text));
+
+        var sent = await fixture.Telegram.WaitForMessagesAsync(chat, 2);
+        Assert.Equal(2, sent.Count);
+        Assert.All(sent, m => Assert.True(WebUtility.HtmlDecode(m.Text).Length <= 4096));
+        Assert.EndsWith("long enough.", sent[0].Text);
+        Assert.StartsWith("Sentence number", sent[1].Text);
+        Assert.Contains("Sentence number 100 is here", sent[1].Text);
+    }
+
+    [Fact]
+    public async Task ARateLimitedSend_IsRetriedAfterTelegramsWait()
+    {
+        var (bot, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        fixture.Telegram.FailNext(telegramBot, "sendMessage", 429, "Too Many Requests: retry after 1", retryAfter: 1);
+
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "Are you there?"));
+
+        var sent = await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        Assert.Contains("Are you there?", sent[0].Text);
+        await using var db = fixture.Db();
+        var outbound = await db.OutboundMessages.IgnoreQueryFilters().SingleAsync(o => o.ChannelId == channel.Id);
+        await WaitUntilAsync(async () => (await db.OutboundMessages.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == outbound.Id)).Status == OutboundStatus.Sent);
+        Assert.Equal(2, (await db.OutboundMessages.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == outbound.Id)).Attempts);
+    }
+
+    [Fact]
+    public async Task AParticipantWhoBlocksTheBot_IsMarked_AndLaterBotMessagesAreNotSent()
+    {
+        var (bot, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "Hi"));
+        await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+
+        telegramBot.Blocked[chat] = true;
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.BlockedUpdate(chat))).StatusCode);
+
+        await using var db = fixture.Db();
+        var session = await db.ChatSessions.IgnoreQueryFilters().SingleAsync(s => s.ChannelId == channel.Id);
+        var participant = await db.Participants.IgnoreQueryFilters().AsNoTracking().SingleAsync(p => p.Id == session.ParticipantId);
+        Assert.NotNull(participant.UnreachableSince);
+
+        // A scheduled message falls due: it is stored, marked not delivered, and nothing reaches Telegram.
+        var turn = await fixture.App.Services.GetRequiredService<ChatRuntime>()
+            .SendBotMessageAsync(bot.Access.TeamId, session.Id, "Remind them to drink water", "schedule", CancellationToken.None);
+        Assert.Null(turn.Error);
+        await WaitUntilAsync(async () => await db.OutboundMessages.IgnoreQueryFilters().AnyAsync(o => o.MessageId == turn.Reply!.MessageId && o.Status == OutboundStatus.Failed));
+        var failed = await db.OutboundMessages.IgnoreQueryFilters().SingleAsync(o => o.MessageId == turn.Reply!.MessageId);
+        Assert.Equal(ChannelOutbox.UnreachableError, failed.Error);
+        Assert.Single(fixture.Telegram.SentTo(chat));
+    }
+
+    [Fact]
+    public async Task ABlockedSend_MarksTheParticipantUnreachable()
+    {
+        var (bot, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        telegramBot.Blocked[chat] = true;
+
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "Hi"));
+
+        await using var db = fixture.Db();
+        await WaitUntilAsync(async () => await db.OutboundMessages.IgnoreQueryFilters().AnyAsync(o => o.ChannelId == channel.Id && o.Status == OutboundStatus.Failed));
+        var session = await db.ChatSessions.IgnoreQueryFilters().SingleAsync(s => s.ChannelId == channel.Id);
+        Assert.NotNull((await db.Participants.IgnoreQueryFilters().AsNoTracking().SingleAsync(p => p.Id == session.ParticipantId)).UnreachableSince);
+        Assert.Empty(fixture.Telegram.SentTo(chat));
+    }
+
+    [Fact]
+    public async Task AScheduledMessage_IsDeliveredToTheParticipantsTelegramChat()
+    {
+        var (bot, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "Hi"));
+        await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        await using var db = fixture.Db();
+        var session = await db.ChatSessions.IgnoreQueryFilters().SingleAsync(s => s.ChannelId == channel.Id);
+
+        var turn = await fixture.App.Services.GetRequiredService<ChatRuntime>()
+            .SendBotMessageAsync(bot.Access.TeamId, session.Id, "Ask how the week went", "schedule", CancellationToken.None);
+
+        Assert.Null(turn.Error);
+        var sent = await fixture.Telegram.WaitForMessagesAsync(chat, 2);
+        Assert.Contains("Ask how the week went", sent[1].Text);
+    }
+
+    [Fact]
+    public async Task Reset_EndsTheSession_AndTheNextMessageStartsANewOne()
+    {
+        var (_, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "First conversation"));
+        await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "/reset"));
+        var sent = await fixture.Telegram.WaitForMessagesAsync(chat, 2);
+        Assert.Equal(MessagingInbox.ResetReply, sent[1].Text);
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "Second conversation"));
+        await fixture.Telegram.WaitForMessagesAsync(chat, 3);
+
+        await using var db = fixture.Db();
+        var sessions = await db.ChatSessions.IgnoreQueryFilters().Where(s => s.ChannelId == channel.Id).OrderBy(s => s.CreatedAt).ToListAsync();
+        Assert.Equal(2, sessions.Count);
+        Assert.Equal(SessionEndReasons.Reset, sessions[0].EndReason);
+        Assert.Null(sessions[1].EndedAt);
+        var second = await db.ChatMessages.IgnoreQueryFilters().Where(m => m.SessionId == sessions[1].Id && m.Role == MessageRole.Human).Select(m => m.Content).ToListAsync();
+        Assert.Equal(["Second conversation"], second);
+    }
+
+    [Fact]
+    public async Task APhotoWithACaption_IsStoredWithTheMessage()
+    {
+        var (_, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        var fileId = $"photo-{Guid.NewGuid():N}";
+        fixture.Telegram.AddFile(fileId, [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]);
+        var photo = new JsonArray(new JsonObject { ["file_id"] = fileId, ["file_unique_id"] = fileId, ["width"] = 90, ["height"] = 90 });
+
+        await fixture.Telegram.SendUpdateAsync(telegramBot,
+            fixture.Telegram.MessageUpdate(chat, "Ada", new JsonObject { ["photo"] = photo, ["caption"] = "What is this?" }));
+
+        await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        await using var db = fixture.Db();
+        var session = await db.ChatSessions.IgnoreQueryFilters().SingleAsync(s => s.ChannelId == channel.Id);
+        var human = await db.ChatMessages.IgnoreQueryFilters().SingleAsync(m => m.SessionId == session.Id && m.Role == MessageRole.Human);
+        Assert.Equal("What is this?", human.Content);
+        var file = await db.ChatAttachments.IgnoreQueryFilters().SingleAsync(a => a.SessionId == session.Id);
+        Assert.Equal(human.Id, file.MessageId);
+        Assert.Equal(7, file.Size);
+    }
+
+    [Fact]
+    public async Task ADisabledChannel_AnswersWithItsMessage_AndRunsNoTurn()
+    {
+        var (bot, telegramBot, channel) = await fixture.ConnectAsync();
+        var updated = await fixture.App.Services.GetRequiredService<ChannelService>().UpdateAsync(bot.Access, channel.Id,
+            new ChannelUpdate(channel.Name, Enabled: false, "We are closed for the holidays.", null), CancellationToken.None);
+        Assert.True(updated.Succeeded, updated.Error);
+        var chat = NewChat();
+
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "Hello?"));
+
+        var sent = await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        Assert.Equal("We are closed for the holidays.", sent[0].Text);
+        await using var db = fixture.Db();
+        Assert.False(await db.InboundMessages.IgnoreQueryFilters().AnyAsync(m => m.ChannelId == channel.Id));
+    }
+
+    [Fact]
+    public async Task APartInFlightWhenTheServerStopped_IsNotSentAgain()
+    {
+        var (bot, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "Hi"));
+        await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        await using var db = fixture.Db();
+        var session = await db.ChatSessions.IgnoreQueryFilters().SingleAsync(s => s.ChannelId == channel.Id);
+        await WaitUntilAsync(async () => !await db.OutboundMessages.IgnoreQueryFilters().AnyAsync(o => o.SessionId == session.Id && o.Status == OutboundStatus.Pending));
+
+        // A two-part bot message whose first part was being sent when the process died (written as the sender leaves it).
+        var text = string.Join(" ", Enumerable.Range(1, 150).Select(i => $"Part sentence {i} with some words in it."));
+        var last = await db.ChatMessages.IgnoreQueryFilters().Where(m => m.SessionId == session.Id).MaxAsync(m => m.Sequence);
+        var message = new ChatMessage(bot.Access.TeamId, session.Id, last + 1, MessageRole.Ai, text);
+        db.ChatMessages.Add(message);
+        var row = new OutboundMessage(bot.Access.TeamId, session.Id, message.Id, channel.Id, DateTime.UtcNow.AddMinutes(-5))
+        {
+            Attempts = 1,
+            PartInFlight = 0,
+        };
+        db.OutboundMessages.Add(row);
+        await db.SaveChangesAsync();
+
+        await fixture.App.Services.GetRequiredService<ChannelOutbox>().SweepAsync(CancellationToken.None);
+
+        await WaitUntilAsync(async () => (await db.OutboundMessages.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == row.Id)).Status == OutboundStatus.Sent);
+        var sent = fixture.Telegram.SentTo(chat);
+        Assert.Equal(2, sent.Count);   // the first reply, then only the second part
+        Assert.StartsWith("Part sentence", sent[1].Text);
+        Assert.DoesNotContain("Part sentence 1 with", sent[1].Text);
+        var stored = await db.OutboundMessages.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == row.Id);
+        Assert.Contains("may not have arrived", stored.Error);
+        Assert.Equal(2, stored.PartsSent);
+    }
+
+    private async Task<OutboundMessage> WaitForDeliveryAsync(Guid messageId)
+    {
+        await using AppDbContext db = fixture.Db();
+        OutboundMessage? row = null;
+        await WaitUntilAsync(async () =>
+        {
+            row = await db.OutboundMessages.IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(o => o.MessageId == messageId);
+            return row is { Status: not OutboundStatus.Pending };
+        });
+        return row!;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds = 30)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, "The condition was not met in time.");
+            await Task.Delay(50);
+        }
+    }
+}
