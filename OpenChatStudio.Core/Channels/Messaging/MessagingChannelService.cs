@@ -229,23 +229,36 @@ public sealed partial class MessagingChannelService
         return await platform.TestConnectionAsync(ToCredentials(channel), ct);
     }
 
-    /// <summary>Tells the platform to stop sending (best effort) before the channel is removed.</summary>
-    public async Task UnregisterAsync(TeamAccess access, Guid channelId, CancellationToken ct)
+    /// <summary>
+    /// Removes a messaging channel: the platform is told to stop sending first (best effort: a platform that cannot be
+    /// reached does not keep the channel), then the channel goes. Its sessions and transcripts stay.
+    /// </summary>
+    public async Task<Result<bool>> DeleteAsync(TeamAccess access, Guid channelId, CancellationToken ct)
     {
+        if (!access.Can(TeamPermission.EditChannels))
+        {
+            return Result<bool>.Fail(NoPermission);
+        }
         await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
-        var channel = await db.ChatbotChannels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId, ct);
-        if (channel is null || Platform(channel.Kind) is not { } platform || !platform.Info.RegistersWebhook)
+        var channel = await db.ChatbotChannels.FirstOrDefaultAsync(c => c.Id == channelId, ct);
+        if (channel is null || !IsMessaging(channel.Kind))
         {
-            return;
+            return Result<bool>.Fail("That channel does not exist in this team.");
         }
-        try
+        if (Platform(channel.Kind) is { Info.RegistersWebhook: true } platform)
         {
-            await platform.UnregisterWebhookAsync(ToCredentials(channel), ct);
+            try
+            {
+                await platform.UnregisterWebhookAsync(ToCredentials(channel), ct);
+            }
+            catch (Exception ex) when (ex is ChannelSendException or HttpRequestException)
+            {
+                LogUnregisterFailed(ex, channelId);
+            }
         }
-        catch (Exception ex) when (ex is ChannelSendException or HttpRequestException)
-        {
-            LogUnregisterFailed(ex, channelId);
-        }
+        db.ChatbotChannels.Remove(channel);
+        await db.SaveChangesAsync(ct);
+        return Result<bool>.Ok(true);
     }
 
     private (Dictionary<string, string> Settings, Dictionary<string, string> Secrets, string? Problem) Clean(IMessagingPlatform platform,
