@@ -65,6 +65,8 @@ public static class CoreRegistration
         services.TryAddSingleton<IOutboundSignal>(sp => sp.GetRequiredService<Channels.Messaging.ChannelOutbox>());
         services.AddHostedService(sp => sp.GetRequiredService<Channels.Messaging.ChannelOutbox>());
         services.AddMessagingPlatform<Channels.Telegram.TelegramPlatform>();
+        services.AddMessagingPlatform<Channels.Twilio.TwilioWhatsAppPlatform>();
+        services.AddMessagingPlatform<Channels.Twilio.TwilioSmsPlatform>();
         return services;
     }
 

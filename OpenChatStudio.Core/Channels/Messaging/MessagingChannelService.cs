@@ -63,8 +63,9 @@ public sealed partial class MessagingChannelService
 
     public IMessagingPlatform? Platform(ChannelKind kind) => _platforms.GetValueOrDefault(kind);
 
-    public IMessagingPlatform? PlatformFor(string webhookSegment) =>
-        _platforms.Values.FirstOrDefault(p => string.Equals(p.Info.WebhookSegment, webhookSegment, StringComparison.OrdinalIgnoreCase));
+    /// <summary>Whether <paramref name="webhookSegment"/> is the webhook path of some platform (several may share one, as Twilio's do).</summary>
+    public bool IsWebhookSegment(string webhookSegment) =>
+        _platforms.Values.Any(p => string.Equals(p.Info.WebhookSegment, webhookSegment, StringComparison.OrdinalIgnoreCase));
 
     public static bool IsMessaging(ChannelKind kind) => kind is ChannelKind.Telegram or ChannelKind.WhatsAppTwilio or ChannelKind.SmsTwilio
         or ChannelKind.WhatsAppMeta;

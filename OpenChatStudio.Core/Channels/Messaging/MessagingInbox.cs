@@ -54,9 +54,10 @@ public sealed partial class MessagingInbox(
     /// <summary>A platform's webhook call for channel <paramref name="channelId"/>.</summary>
     public async Task<WebhookResponse> HandleAsync(string webhookSegment, Guid channelId, WebhookRequest request, CancellationToken ct)
     {
-        var platform = channels.PlatformFor(webhookSegment);
-        var channel = platform is null ? null : await channels.FindAsync(channelId, ct);
-        if (platform is null || channel is null || channel.Kind != platform.Info.Kind)
+        var channel = channels.IsWebhookSegment(webhookSegment) ? await channels.FindAsync(channelId, ct) : null;
+        var platform = channel is null ? null : channels.Platform(channel.Kind);
+        if (channel is null || platform is null
+            || !string.Equals(platform.Info.WebhookSegment, webhookSegment, StringComparison.OrdinalIgnoreCase))
         {
             return WebhookResponse.Problem(404, "No such channel.");
         }

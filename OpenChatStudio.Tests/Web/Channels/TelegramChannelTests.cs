@@ -15,7 +15,7 @@ namespace OpenChatStudio.Tests.Web.Channels;
 /// Telegram end to end: the real webhook on Kestrel, the real database, the offline model, and a protocol-accurate fake of
 /// the Telegram Bot API that registers the webhook, delivers updates to it with the secret header and receives the replies.
 /// </summary>
-public sealed class TelegramChannelTests(TelegramFixture fixture) : IClassFixture<TelegramFixture>
+public sealed class TelegramChannelTests(MessagingFixture fixture) : IClassFixture<MessagingFixture>
 {
     private static long NewChat() => Random.Shared.NextInt64(1_000_000, 9_000_000_000);
 

@@ -9,18 +9,22 @@ using OpenChatStudio.Tests.Web.Api;
 
 namespace OpenChatStudio.Tests.Web.Channels;
 
-/// <summary>The app on Kestrel pointed at a local fake of the Telegram Bot API (Channels:Telegram:ApiBaseUrl).</summary>
-public sealed class TelegramFixture : IAsyncLifetime
+/// <summary>The app on Kestrel pointed at local fakes of the platforms' APIs (Channels:{Platform}:ApiBaseUrl).</summary>
+public sealed class MessagingFixture : IAsyncLifetime
 {
     public FakeTelegramServer Telegram { get; private set; } = null!;
+
+    public FakeTwilioServer Twilio { get; private set; } = null!;
 
     public OcsAppFactory App { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Telegram = await FakeTelegramServer.StartAsync();
+        Twilio = await FakeTwilioServer.StartAsync();
         App = new OcsAppFactory();
         App.ExtraSettings["Channels:Telegram:ApiBaseUrl"] = Telegram.Root.ToString();
+        App.ExtraSettings["Channels:Twilio:ApiBaseUrl"] = Twilio.Root.ToString();
         App.ExtraSettings["Channels:OutboxSweepSeconds"] = "0.3";
         await ((IAsyncLifetime)App).InitializeAsync();
     }
@@ -39,11 +43,28 @@ public sealed class TelegramFixture : IAsyncLifetime
         return new Connected(bot, telegramBot, created.Value!);
     }
 
+    public sealed record TwilioConnected(ChatApiTestKit.Bot Bot, FakeTwilioServer.Account Account, string Number, ChannelInfo Channel, string WebhookUrl);
+
+    /// <summary>A published offline-model chatbot connected to a Twilio number (WhatsApp or SMS).</summary>
+    public async Task<TwilioConnected> ConnectTwilioAsync(ChannelKind kind)
+    {
+        var bot = await new ChatApiTestKit(App).BotAsync();
+        var account = Twilio.AddAccount();
+        var number = "+1415" + Random.Shared.Next(1_000_000, 9_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var service = App.Services.GetRequiredService<MessagingChannelService>();
+        var created = await service.CreateAsync(bot.Access, bot.Id, kind, null,
+            new Dictionary<string, string> { ["account_sid"] = account.Sid, ["number"] = number },
+            new Dictionary<string, string> { ["auth_token"] = account.AuthToken }, App.BaseAddress.ToString(), CancellationToken.None);
+        Assert.True(created.Succeeded, created.Error);
+        return new TwilioConnected(bot, account, number, created.Value!, service.WebhookUrl(kind, created.Value!.Id, App.BaseAddress.ToString()).ToString());
+    }
+
     public AppDbContext Db() => App.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
 
     public async Task DisposeAsync()
     {
         await ((IAsyncLifetime)App).DisposeAsync();
         await Telegram.DisposeAsync();
+        await Twilio.DisposeAsync();
     }
 }
