@@ -67,6 +67,7 @@ public static class CoreRegistration
         services.AddMessagingPlatform<Channels.Telegram.TelegramPlatform>();
         services.AddMessagingPlatform<Channels.Twilio.TwilioWhatsAppPlatform>();
         services.AddMessagingPlatform<Channels.Twilio.TwilioSmsPlatform>();
+        services.AddMessagingPlatform<Channels.Meta.MetaWhatsAppPlatform>();
         return services;
     }
 

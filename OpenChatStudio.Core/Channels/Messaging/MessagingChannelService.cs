@@ -143,6 +143,10 @@ public sealed partial class MessagingChannelService
             return Result<ChannelInfo>.Fail(problem);
         }
         cleanSecrets[WebhookSecretKey] = SecureToken.Create(24);
+        foreach (var generated in platform.Info.Generated)
+        {
+            cleanSettings[generated.Key] = SecureToken.Create(18);
+        }
         await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
         if (!await db.Chatbots.AnyAsync(c => c.Id == chatbotId, ct))
         {
@@ -265,7 +269,9 @@ public sealed partial class MessagingChannelService
     private (Dictionary<string, string> Settings, Dictionary<string, string> Secrets, string? Problem) Clean(IMessagingPlatform platform,
         IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> secrets, ChannelCredentials? stored)
     {
-        var cleanSettings = new Dictionary<string, string>(StringComparer.Ordinal);
+        var cleanSettings = stored is null
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            : platform.Info.Generated.Where(g => stored.Settings.ContainsKey(g.Key)).ToDictionary(g => g.Key, g => stored.Settings[g.Key], StringComparer.Ordinal);
         var cleanSecrets = stored is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             : new Dictionary<string, string>(stored.Secrets, StringComparer.Ordinal);

@@ -126,4 +126,8 @@ public sealed record MessagingPlatformInfo(
     bool RegistersWebhook,
     bool SupportsFiles,
     IReadOnlyList<ChannelSettingField> Fields,
-    string SetupHelp);
+    string SetupHelp)
+{
+    /// <summary>Settings the platform generates and the team must copy into the platform's console (Meta's verify token).</summary>
+    public IReadOnlyList<ChannelSettingField> Generated { get; init; } = [];
+}

@@ -16,15 +16,19 @@ public sealed class MessagingFixture : IAsyncLifetime
 
     public FakeTwilioServer Twilio { get; private set; } = null!;
 
+    public FakeMetaGraphServer Meta { get; private set; } = null!;
+
     public OcsAppFactory App { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Telegram = await FakeTelegramServer.StartAsync();
         Twilio = await FakeTwilioServer.StartAsync();
+        Meta = await FakeMetaGraphServer.StartAsync();
         App = new OcsAppFactory();
         App.ExtraSettings["Channels:Telegram:ApiBaseUrl"] = Telegram.Root.ToString();
         App.ExtraSettings["Channels:Twilio:ApiBaseUrl"] = Twilio.Root.ToString();
+        App.ExtraSettings["Channels:Meta:ApiBaseUrl"] = Meta.Root.ToString();
         App.ExtraSettings["Channels:OutboxSweepSeconds"] = "0.3";
         await ((IAsyncLifetime)App).InitializeAsync();
     }
@@ -59,6 +63,28 @@ public sealed class MessagingFixture : IAsyncLifetime
         return new TwilioConnected(bot, account, number, created.Value!, service.WebhookUrl(kind, created.Value!.Id, App.BaseAddress.ToString()).ToString());
     }
 
+    public sealed record MetaConnected(ChatApiTestKit.Bot Bot, FakeMetaGraphServer.Number Number, ChannelInfo Channel, string WebhookUrl);
+
+    /// <summary>A published offline-model chatbot connected to a WhatsApp Cloud API number, with a follow-up template.</summary>
+    public async Task<MetaConnected> ConnectMetaAsync(bool withTemplate = true)
+    {
+        var bot = await new ChatApiTestKit(App).BotAsync();
+        var number = Meta.AddNumber();
+        var service = App.Services.GetRequiredService<MessagingChannelService>();
+        var settings = new Dictionary<string, string> { ["phone_number_id"] = number.PhoneNumberId };
+        if (withTemplate)
+        {
+            settings["template_name"] = "ocs_followup";
+            settings["template_language"] = "en";
+        }
+        var created = await service.CreateAsync(bot.Access, bot.Id, ChannelKind.WhatsAppMeta, null, settings,
+            new Dictionary<string, string> { ["access_token"] = number.AccessToken, ["app_secret"] = number.AppSecret },
+            App.BaseAddress.ToString(), CancellationToken.None);
+        Assert.True(created.Succeeded, created.Error);
+        return new MetaConnected(bot, number, created.Value!,
+            service.WebhookUrl(ChannelKind.WhatsAppMeta, created.Value!.Id, App.BaseAddress.ToString()).ToString());
+    }
+
     public AppDbContext Db() => App.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
 
     public async Task DisposeAsync()
@@ -66,5 +92,6 @@ public sealed class MessagingFixture : IAsyncLifetime
         await ((IAsyncLifetime)App).DisposeAsync();
         await Telegram.DisposeAsync();
         await Twilio.DisposeAsync();
+        await Meta.DisposeAsync();
     }
 }
