@@ -18,6 +18,8 @@ public class MessagingChannelsPageTests : IClassFixture<BrowserFixture>, IAsyncL
 {
     private readonly BrowserFixture _browser;
     private FakeTelegramServer _telegram = null!;
+    private FakeTwilioServer _twilio = null!;
+    private FakeMetaGraphServer _meta = null!;
     private readonly OcsAppFactory _app = new();
 
     public MessagingChannelsPageTests(BrowserFixture browser) => _browser = browser;
@@ -25,7 +27,11 @@ public class MessagingChannelsPageTests : IClassFixture<BrowserFixture>, IAsyncL
     public async Task InitializeAsync()
     {
         _telegram = await FakeTelegramServer.StartAsync();
+        _twilio = await FakeTwilioServer.StartAsync();
+        _meta = await FakeMetaGraphServer.StartAsync();
         _app.ExtraSettings["Channels:Telegram:ApiBaseUrl"] = _telegram.Root.ToString();
+        _app.ExtraSettings["Channels:Twilio:ApiBaseUrl"] = _twilio.Root.ToString();
+        _app.ExtraSettings["Channels:Meta:ApiBaseUrl"] = _meta.Root.ToString();
         await ((IAsyncLifetime)_app).InitializeAsync();
     }
 
@@ -33,6 +39,87 @@ public class MessagingChannelsPageTests : IClassFixture<BrowserFixture>, IAsyncL
     {
         await ((IAsyncLifetime)_app).DisposeAsync();
         await _telegram.DisposeAsync();
+        await _twilio.DisposeAsync();
+        await _meta.DisposeAsync();
+    }
+
+    private async Task<(IPage Page, Guid BotId)> OpenChannelsAsync(string email, string teamName)
+    {
+        var user = await _app.CreateUserAsync(email);
+        var team = await _app.CreateTeamAsync(user.Id, teamName);
+        var access = (await _app.Services.GetRequiredService<TeamService>().GetAccessAsync(user.Id, team.Slug, default))!;
+        var bot = (await _app.Services.GetRequiredService<ChatbotService>().CreateAsync(access, "Helpline", ChatbotTemplates.SimpleAssistant, default)).Value!;
+        Assert.True((await _app.Services.GetRequiredService<VersionService>().CreateAsync(access, bot.Id, "v1", true, "Admin", default)).Succeeded);
+        var page = await _browser.NewPageAsync();
+        await StudioPages.SignInAsync(page, _app, email, $"/t/{team.Slug}");
+        await StudioPages.OpenAsync(page, _app, $"/t/{team.Slug}/chatbots/{bot.Id}/channels");
+        return (page, bot.Id);
+    }
+
+    private static ILocator Field(IPage page, string key) =>
+        page.Locator($"input[data-testid=field-{key}], [data-testid=field-{key}] input").First;
+
+    [Fact]
+    public async Task Admin_ConnectsWhatsAppThroughTwilio_AndAParticipantChatsOnWhatsApp()
+    {
+        var account = _twilio.AddAccount();
+        var (page, _) = await OpenChannelsAsync("twilio-admin@example.test", "Helpline Twilio");
+
+        await page.GetByTestId("connect-whatsapptwilio").ClickAsync();
+        await Field(page, "account_sid").FillAsync(account.Sid);
+        await Field(page, "auth_token").FillAsync("not-the-token");
+        await Field(page, "number").FillAsync("+14155550123");
+        await page.GetByTestId("connect-submit").ClickAsync();
+        await Expect(page.GetByTestId("connect-error")).ToContainTextAsync("Twilio refused the Account SID and auth token");
+
+        await Field(page, "auth_token").FillAsync(account.AuthToken);
+        await page.GetByTestId("connect-submit").ClickAsync();
+        var card = page.GetByTestId("messaging-channel");
+        await Expect(card).ToContainTextAsync("WhatsApp (Twilio)");
+        var webhook = await card.Locator("input[data-testid=webhook-url], [data-testid=webhook-url] input").First.InputValueAsync();
+        Assert.Matches(@"/channels/twilio/[0-9a-f-]{36}$", webhook);
+        await card.GetByTestId("test-connection").ClickAsync();
+        await Expect(card.GetByTestId("connection-verdict")).ToContainTextAsync("Connected to the Twilio account");
+
+        // The team pasted the webhook URL into Twilio's console; a participant writes on WhatsApp.
+        await FakeTwilioServer.SendAsync(account, webhook,
+            FakeTwilioServer.InboundForm(account, "whatsapp:+27821112233", "whatsapp:+14155550123", "Where is the nearest clinic?", "Lindiwe"));
+        var sent = await _twilio.WaitForMessagesAsync("whatsapp:+27821112233", 1);
+        Assert.Equal("whatsapp:+14155550123", sent[0].From);
+        Assert.Contains("Where is the nearest clinic?", sent[0].Body);
+    }
+
+    [Fact]
+    public async Task Admin_ConnectsWhatsAppThroughMeta_CopiesTheVerifyToken_AndAParticipantChats()
+    {
+        var number = _meta.AddNumber();
+        var (page, _) = await OpenChannelsAsync("meta-admin@example.test", "Helpline Meta");
+
+        await page.GetByTestId("connect-whatsappmeta").ClickAsync();
+        await Field(page, "phone_number_id").FillAsync(number.PhoneNumberId);
+        await Field(page, "access_token").FillAsync(number.AccessToken);
+        await Field(page, "app_secret").FillAsync(number.AppSecret);
+        await Field(page, "template_name").FillAsync("ocs_followup");
+        await page.GetByTestId("connect-submit").ClickAsync();
+        await Expect(page.GetByTestId("connect-error")).ToContainTextAsync("template's language code");
+        await Field(page, "template_language").FillAsync("en");
+        await page.GetByTestId("connect-submit").ClickAsync();
+
+        var card = page.GetByTestId("messaging-channel");
+        await Expect(card).ToContainTextAsync("WhatsApp (Meta Cloud API)");
+        var webhook = await card.Locator("input[data-testid=webhook-url], [data-testid=webhook-url] input").First.InputValueAsync();
+        var verifyToken = await card.Locator("input[data-testid=generated-verify_token], [data-testid=generated-verify_token] input").First.InputValueAsync();
+        Assert.False(string.IsNullOrEmpty(verifyToken));
+
+        // Meta's console checks the callback URL with the verify token, then delivers messages.
+        using var http = new HttpClient();
+        var challenge = await http.GetStringAsync($"{webhook}?hub.mode=subscribe&hub.verify_token={Uri.EscapeDataString(verifyToken)}&hub.challenge=4711");
+        Assert.Equal("4711", challenge);
+        await _meta.DeliverAsync(number, webhook, FakeMetaGraphServer.Webhook(number, "27829998877", FakeMetaGraphServer.Text("Do you open on Sundays?")));
+        var sent = await _meta.WaitForMessagesAsync("27829998877", 1);
+        Assert.Contains("Do you open on Sundays?", sent[0].Text);
+        Assert.DoesNotContain(number.AccessToken, await page.ContentAsync());
+        Assert.DoesNotContain(number.AppSecret, await page.ContentAsync());
     }
 
     [Fact]
