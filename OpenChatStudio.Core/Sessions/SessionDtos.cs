@@ -51,7 +51,12 @@ public sealed record ReviewMessage(
     Guid? TraceId,
     IReadOnlyList<CommentInfo> Comments,
     IReadOnlyList<Chat.AttachmentInfo> Attachments,
-    string? NotAnswered = null);
+    string? NotAnswered = null,
+    MessageDelivery? Delivery = null);
+
+/// <summary>How a bot message of a messaging-channel session was delivered (null for web sessions, which fetch their messages).</summary>
+/// <param name="Note">Why it failed, what is being retried, or what is uncertain (a part that may not have arrived).</param>
+public sealed record MessageDelivery(Chat.OutboundStatus Status, string? Note, int Attempts);
 
 /// <summary>Everything the transcript page shows about one session.</summary>
 public sealed record SessionDetails(

@@ -51,10 +51,16 @@ public sealed class SessionReviewService(
                 .Where(i => i.SessionId == sessionId && i.Status == Chat.InboundStatus.Failed && i.HumanMessageId != null)
                 .Select(i => new { i.HumanMessageId, i.Error }).ToListAsync(ct))
             .GroupBy(i => i.HumanMessageId!.Value).ToDictionary(g => g.Key, g => g.First().Error ?? Chat.ChatInbox.GenericError);
+        // Bot messages of a messaging channel: whether they reached the participant.
+        var deliveries = s.ChannelId is null
+            ? []
+            : (await db.OutboundMessages.AsNoTracking().Where(o => o.SessionId == sessionId)
+                .Select(o => new { o.MessageId, o.Status, o.Error, o.Attempts }).ToListAsync(ct))
+                .ToDictionary(o => o.MessageId, o => new MessageDelivery(o.Status, o.Error, o.Attempts));
         var review = messages.Select(m => new ReviewMessage(m.Id, m.Sequence, m.Role, m.Content, m.Hidden, m.CreatedAt, m.VersionNumber,
             MessageTags(m.TagsJson), m.Rating, traceByMessage.TryGetValue(m.Id, out var traceId) ? traceId : null,
             comments.Where(c => c.MessageId == m.Id).ToList(), attachments[m.Id].ToList(),
-            unanswered.GetValueOrDefault(m.Id) ?? AbandonedReason(m))).ToList();
+            unanswered.GetValueOrDefault(m.Id) ?? AbandonedReason(m), deliveries.GetValueOrDefault(m.Id))).ToList();
         var row = new SessionRow(s.Id, s.ChatbotId, chatbotName, s.ParticipantId, participant?.Identifier ?? "", participant?.Name, s.Platform,
             s.Status, s.CreatedAt, s.LastActivityAt, messages.Count(m => !m.Hidden), SessionQueryService.ParseTags(s.TagsJson));
         var versionLabel = s.VersionSelection switch

@@ -207,6 +207,33 @@ public class SessionPagesTests : BunitTestContext
     }
 
     [Fact]
+    public async Task Transcript_OfAMessagingChannelSession_SaysWhichRepliesReachedTheParticipant()
+    {
+        var bot = await _seed.ChatbotAsync("Telegram bot");
+        var participant = await _seed.ParticipantAsync("4242");
+        var session = await _seed.SessionAsync(bot, participant.Id, T0, exchange: ["hello", "hi there", "are you there?", "yes"]);
+        var channelId = Guid.NewGuid();
+        var replies = (await _core.Get<SessionReviewService>().GetAsync(_team, session, default))!.Messages.Where(m => m.Role == MessageRole.Ai).ToList();
+        await using (var db = await _core.Get<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(_team.TeamId, default))
+        {
+            (await db.ChatSessions.FirstAsync(s => s.Id == session)).ChannelId = channelId;
+            db.OutboundMessages.Add(new OutboundMessage(_team.TeamId, session, replies[0].Id, channelId, T0) { Status = OutboundStatus.Sent, Attempts = 1 });
+            db.OutboundMessages.Add(new OutboundMessage(_team.TeamId, session, replies[1].Id, channelId, T0)
+            {
+                Status = OutboundStatus.Failed, Attempts = 1, Error = OpenChatStudio.Core.Channels.Messaging.ChannelOutbox.UnreachableError,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var cut = Ctx.Render<SessionTranscript>(p => p.Add(x => x.TeamSlug, _team.Slug).Add(x => x.SessionId, session));
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=msg-delivery]").Count));
+        var deliveries = cut.FindAll("[data-testid=msg-delivery]");
+        Assert.Contains("Delivered on", deliveries[0].TextContent);
+        Assert.Contains(OpenChatStudio.Core.Channels.Messaging.ChannelOutbox.UnreachableError, deliveries[1].TextContent);
+    }
+
+    [Fact]
     public async Task Transcript_ShowsAttachments_AndReviewersTagAndUntagAMessage()
     {
         var bot = await _seed.ChatbotAsync("Files");
