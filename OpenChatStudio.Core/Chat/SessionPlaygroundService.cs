@@ -96,6 +96,47 @@ public sealed class SessionPlaygroundService(IDbContextFactory<AppDbContext> dbF
         return rows.OrderBy(m => m.NextTriggerAt).Select(m => new ReminderInfo(m.ExternalId, m.Name, m.Message, m.NextTriggerAt, ReminderSchedule.Describe(m.ToRequest()))).ToList();
     }
 
+    /// <summary>
+    /// The preview session a tester had open before a reload, to pick it up again: only when it still exists in this team,
+    /// belongs to <paramref name="chatbotId"/> and to the tester's own preview participant, and has not ended. Returns its
+    /// version and its visible messages with each reply's trace; null means "start a new one".
+    /// </summary>
+    public async Task<ResumablePreview?> FindResumablePreviewAsync(TeamAccess access, Guid sessionId, Guid chatbotId, Guid participantId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var session = await db.ChatSessions.AsNoTracking()
+            .FirstOrDefaultAsync(s => s.Id == sessionId && s.ChatbotId == chatbotId && s.ParticipantId == participantId
+                && s.Platform == ParticipantPlatforms.Preview, ct);
+        if (session is null || session.IsEnded)
+        {
+            return null;
+        }
+        var messages = await db.ChatMessages.AsNoTracking().Where(m => m.SessionId == sessionId && !m.Hidden)
+            .OrderBy(m => m.Sequence).Select(m => new { m.Id, m.Role, m.Content }).ToListAsync(ct);
+        var traces = (await db.RunTraces.AsNoTracking().Where(t => t.SessionId == sessionId && t.OutputMessageId != null)
+                .Select(t => new { t.OutputMessageId, t.NodesJson }).ToListAsync(ct))
+            .GroupBy(t => t.OutputMessageId!.Value).ToDictionary(g => g.Key, g => g.First().NodesJson);
+        var attachments = (await db.ChatAttachments.AsNoTracking().Where(a => a.SessionId == sessionId && a.MessageId != null)
+                .OrderBy(a => a.Id).Select(a => new { a.MessageId, a.Name }).ToListAsync(ct))
+            .ToLookup(a => a.MessageId!.Value, a => a.Name);
+        return new ResumablePreview(session.Id, session.Version, messages.Select(m => new ResumedMessage(m.Role, m.Content,
+            traces.TryGetValue(m.Id, out var json) ? ReadTrace(json) : [], attachments[m.Id].ToList())).ToList());
+    }
+
+    private static IReadOnlyList<NodeTrace> ReadTrace(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<List<NodeTrace>>(json, TraceJson) ?? [];
+        }
+        catch (JsonException)
+        {
+            return []; // a trace stored by an older build that no longer reads: the message still shows
+        }
+    }
+
+    private static readonly JsonSerializerOptions TraceJson = new(JsonSerializerDefaults.Web);
+
     private static Result<JsonObject> Parse(string json)
     {
         if (json.Length > MaxJsonLength)
@@ -114,3 +155,9 @@ public sealed class SessionPlaygroundService(IDbContextFactory<AppDbContext> dbF
         }
     }
 }
+
+/// <summary>A preview session picked up again after a reload: its version and what was said, with each reply's trace.</summary>
+public sealed record ResumablePreview(Guid SessionId, Versions.VersionChoice Version, IReadOnlyList<ResumedMessage> Messages);
+
+/// <summary>One visible message of a resumed preview session (<see cref="Trace"/> is empty for human messages).</summary>
+public sealed record ResumedMessage(MessageRole Role, string Content, IReadOnlyList<NodeTrace> Trace, IReadOnlyList<string> Attachments);

@@ -100,20 +100,47 @@ internal static partial class OfflineStructuredOutput
            && (description.GetString()!.Contains("first name", StringComparison.OrdinalIgnoreCase)
                || description.GetString()!.Contains("given name", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The first enum value (in schema order) found as a whole word in the text, else the first value.</summary>
+    /// <summary>
+    /// The first enum value (in schema order) found as a whole word in the text; else the first whose everyday words
+    /// (<see cref="RouteWords"/>: "price" for sales, "broken" for support…) are in the text; else the first value.
+    /// </summary>
     private static JsonElement ChooseEnum(JsonElement values, string text)
     {
         foreach (var value in values.EnumerateArray())
         {
             var literal = OfflineText.Render(value);
-            if (literal.Length > 0 && Regex.IsMatch(text, $@"(?<![\p{{L}}\p{{N}}_]){Regex.Escape(literal)}(?![\p{{L}}\p{{N}}_])",
-                    RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+            if (literal.Length > 0 && HasWord(text, literal))
+            {
+                return value;
+            }
+        }
+        foreach (var value in values.EnumerateArray())
+        {
+            if (RouteWords.TryGetValue(OfflineText.Render(value).Trim(), out var words) && words.Any(w => HasWord(text, w)))
             {
                 return value;
             }
         }
         return values[0];
     }
+
+    private static bool HasWord(string text, string word) =>
+        Regex.IsMatch(text, $@"(?<![\p{{L}}\p{{N}}_]){Regex.Escape(word)}(?![\p{{L}}\p{{N}}_])",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    /// <summary>
+    /// Everyday words for common route names, so routers in demos and templates route typical messages the way a real
+    /// model would ("How much is the pro plan?" → SALES) without the route's name in the message. Deterministic, small,
+    /// documented in docs/providers.md.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> RouteWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["sales"] = ["buy", "buying", "purchase", "price", "prices", "pricing", "cost", "costs", "quote", "plan", "plans", "discount", "order", "subscribe", "trial", "demo"],
+        ["support"] = ["help", "broken", "error", "problem", "issue", "bug", "crash", "crashes", "fix", "won't", "doesn't", "not working", "login", "password", "reset"],
+        ["billing"] = ["invoice", "invoices", "charge", "charged", "refund", "payment", "paid", "receipt", "card"],
+        ["yes"] = ["yeah", "yep", "sure", "ok", "okay", "agree", "correct", "right"],
+        ["no"] = ["nope", "nah", "disagree", "wrong", "not really"],
+    };
 
     /// <summary><c>name: v</c>, <c>name is v</c>, <c>my name is v</c>, <c>name=v</c>; underscores in the name may be spaces.</summary>
     private static string? Find(string name, string text)

@@ -119,6 +119,7 @@ public class PreviewTests : IClassFixture<BrowserFixture>, IAsyncLifetime
         await page.GetByTestId("toggle-trace").ClickAsync();
         await Expect(page.GetByTestId("trace-node")).ToHaveTextAsync(["start", "router", "sales", "end"]);
         await Expect(page.GetByTestId("trace")).ToContainTextAsync("Model chose SALES");
+        await Expect(page.GetByTestId("trace-route")).ToHaveTextAsync(new Regex(@"route\s+SALES$")); // the route's name, not "output_1"
     }
 
     [Fact]

@@ -6,15 +6,19 @@ namespace OpenChatStudio.Core.Pipelines.Execution;
 public enum HistoryType
 {
     /// <summary>No memory: every turn is new.</summary>
+    [Registry.FieldLabel("None (every message stands alone)")]
     None,
 
     /// <summary>This node's own exchanges only.</summary>
+    [Registry.FieldLabel("This node's own exchanges")]
     Node,
 
     /// <summary>Exchanges shared by every node using the same history name.</summary>
+    [Registry.FieldLabel("A named history shared by nodes")]
     Named,
 
     /// <summary>The session's whole conversation (user messages and bot replies).</summary>
+    [Registry.FieldLabel("The whole conversation")]
     Global,
 }
 

@@ -15,7 +15,14 @@ public sealed record NodeTrace(
     string? Error,
     IReadOnlyList<string> Notes,
     IReadOnlyList<LlmUsage> LlmCalls,
-    IReadOnlyList<LlmPrompt>? Prompts = null);
+    IReadOnlyList<LlmPrompt>? Prompts = null,
+    string? RouteLabel = null,
+    IReadOnlyList<StateChange>? StateChanges = null)
+{
+    /// <summary>The route as people named it (a router's keyword), else the output port (traces stored before labels).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? RouteName => RouteLabel ?? Route;
+}
 
 /// <summary>Tokens and cost of one LLM call, recorded by nodes through <see cref="NodeContext.RecordUsage"/>.</summary>
 public sealed record LlmUsage(string Model, long InputTokens, long OutputTokens, decimal Cost);

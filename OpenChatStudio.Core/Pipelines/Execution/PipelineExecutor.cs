@@ -161,6 +161,10 @@ public sealed partial class PipelineExecutor(NodeRegistry registry, IPipelineSer
         activity?.SetTag(Observability.ChatTelemetry.NodeId, node.Graph.Id);
         activity?.SetTag(Observability.ChatTelemetry.NodeType, node.Graph.Type);
         activity?.SetTag(Observability.ChatTelemetry.NodeName, node.Graph.Name);
+        // What the node changed in participant data and session state, for the trace. Branches running at the same time
+        // share the state, so a change made by a parallel branch meanwhile can show on both nodes (the turn's sum is exact).
+        var participantBefore = scope.State.ParticipantDataSnapshot();
+        var sessionBefore = scope.State.SessionStateSnapshot();
         var started = Stopwatch.GetTimestamp();
         NodeResult? result = null;
         string? error = null;
@@ -210,10 +214,17 @@ public sealed partial class PipelineExecutor(NodeRegistry registry, IPipelineSer
         {
             Observability.ChatTelemetry.Fail(activity, "node failed");
         }
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var (calls, notes, prompts) = context.Usage();
+        List<StateChange> changes =
+        [
+            .. StateChange.Diff(StateChange.ParticipantData, participantBefore, scope.State.ParticipantDataSnapshot()),
+            .. StateChange.Diff(StateChange.SessionState, sessionBefore, scope.State.SessionStateSnapshot()),
+        ];
+        var routeLabel = result?.Route is { } port && node.Ports.TryGetValue(port, out var label) ? label : null;
         var trace = new NodeTrace(node.Graph.Id, node.Graph.Name, node.Graph.Type, context.Input, result?.Output, result?.Route,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds, calls.Sum(c => c.InputTokens), calls.Sum(c => c.OutputTokens), calls.Sum(c => c.Cost),
-            error, notes, calls, prompts);
+            elapsed, calls.Sum(c => c.InputTokens), calls.Sum(c => c.OutputTokens), calls.Sum(c => c.Cost),
+            error, notes, calls, prompts, routeLabel, changes.Count > 0 ? changes : null);
         return new Completion(index, error is null ? result : null, error, trace);
     }
 

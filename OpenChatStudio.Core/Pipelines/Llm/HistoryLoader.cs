@@ -8,12 +8,15 @@ namespace OpenChatStudio.Core.Pipelines.Llm;
 public enum HistoryMode
 {
     /// <summary>Keep the last <c>max_history_length</c> exchanges.</summary>
+    [Registry.FieldLabel("Keep the last N exchanges")]
     MaxHistoryLength,
 
     /// <summary>Drop the oldest exchanges until the prompt fits the token limit.</summary>
+    [Registry.FieldLabel("Drop the oldest to fit a token limit")]
     TruncateTokens,
 
     /// <summary>Replace older exchanges with a model-written summary when the prompt would not fit.</summary>
+    [Registry.FieldLabel("Summarize older exchanges")]
     Summarize,
 }
 

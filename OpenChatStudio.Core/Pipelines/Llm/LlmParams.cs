@@ -35,15 +35,19 @@ public abstract class LlmHistoryParams : LlmParams
     public HistoryType HistoryType { get; set; } = HistoryType.Global;
 
     [StringLength(100), Description("Name shared by nodes that use the same named history.")]
+    [ShowWhen("history_type", "named")]
     public string? HistoryName { get; set; }
 
     [Description("How history is kept short enough.")]
+    [ShowWhen("history_type", "node", "named", "global")]
     public HistoryMode HistoryMode { get; set; } = HistoryMode.MaxHistoryLength;
 
-    [Range(0, 1000), Description("Exchanges kept with max_history_length.")]
+    [Range(0, 1000), Description("How many of the latest exchanges are kept.")]
+    [ShowWhen("history_mode", "max_history_length")]
     public int MaxHistoryLength { get; set; } = 10;
 
     [Range(256, 2_000_000), Description("Token limit for truncate/summarize; empty uses the model's context window.")]
+    [ShowWhen("history_mode", "truncate_tokens", "summarize")]
     public int? UserMaxTokenLimit { get; set; }
 
     internal IEnumerable<GraphValidationIssue> ValidateHistory()

@@ -27,6 +27,7 @@ public sealed class RouterNode : PipelineNode<RouterNode.Params>
         public List<string> Keywords { get; set; } = ["YES", "NO"];
 
         [Description("Route taken when the model's answer is not one of the routes.")]
+        [FieldWidget(FieldWidgetAttribute.RouteIndex), FieldLabel("Default route")]
         public int DefaultKeywordIndex { get; set; }
 
         [Description("Tag the reply with the route taken.")]

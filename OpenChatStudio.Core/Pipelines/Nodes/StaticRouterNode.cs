@@ -32,6 +32,7 @@ public sealed class StaticRouterNode : PipelineNode<StaticRouterNode.Params>
         public List<string> Keywords { get; set; } = ["DEFAULT"];
 
         [Description("Route taken when the value matches no route name.")]
+        [FieldWidget(FieldWidgetAttribute.RouteIndex), FieldLabel("Default route")]
         public int DefaultKeywordIndex { get; set; }
 
         [Description("Tag the reply with the route taken.")]

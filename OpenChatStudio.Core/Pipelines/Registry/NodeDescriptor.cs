@@ -36,4 +36,43 @@ public sealed record FieldDescriptor(
     IReadOnlyList<string>? Enum,
     double? Minimum,
     double? Maximum,
-    int? MaxLength);
+    int? MaxLength,
+    IReadOnlyList<string>? EnumLabels = null,
+    IReadOnlyList<FieldCondition>? ShowWhen = null)
+{
+    /// <summary>The human label of an enum value (its <see cref="FieldLabelAttribute"/>, else the value in words).</summary>
+    public string EnumLabel(string? value)
+    {
+        var index = value is null || Enum is null ? -1 : Enum.ToList().IndexOf(value);
+        return index >= 0 && EnumLabels is { } labels && index < labels.Count ? labels[index] : value ?? "";
+    }
+
+    /// <summary>
+    /// Whether the field means anything with these params: every <see cref="ShowWhen"/> condition holds (a field's value,
+    /// or its default, is one of the listed values) and the fields it depends on apply too. The inspector hides the others.
+    /// </summary>
+    public bool AppliesTo(JsonObject parameters, IReadOnlyList<FieldDescriptor> fields) => AppliesTo(parameters, fields, 0);
+
+    private bool AppliesTo(JsonObject parameters, IReadOnlyList<FieldDescriptor> fields, int depth)
+    {
+        if (ShowWhen is not { Count: > 0 } || depth > 8)
+        {
+            return true;
+        }
+        foreach (var condition in ShowWhen)
+        {
+            var other = fields.FirstOrDefault(f => f.Name == condition.Field);
+            var value = parameters.TryGetPropertyValue(condition.Field, out var node) ? node : other?.Default;
+            var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString();
+            if (text is null || !condition.Values.Contains(text, StringComparer.OrdinalIgnoreCase)
+                || (other is not null && !other.AppliesTo(parameters, fields, depth + 1)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
+
+/// <summary>A field applies only while <see cref="Field"/> holds one of <see cref="Values"/> (see <see cref="ShowWhenAttribute"/>).</summary>
+public sealed record FieldCondition(string Field, IReadOnlyList<string> Values);

@@ -128,8 +128,15 @@ public sealed class NodeRegistry
             enumValues,
             range is null ? null : Convert.ToDouble(range.Minimum, System.Globalization.CultureInfo.InvariantCulture),
             range is null ? null : Convert.ToDouble(range.Maximum, System.Globalization.CultureInfo.InvariantCulture),
-            p.GetCustomAttribute<StringLengthAttribute>()?.MaximumLength ?? p.GetCustomAttribute<MaxLengthAttribute>()?.Length);
+            p.GetCustomAttribute<StringLengthAttribute>()?.MaximumLength ?? p.GetCustomAttribute<MaxLengthAttribute>()?.Length,
+            propertyType.IsEnum ? EnumLabels(propertyType) : null,
+            p.GetCustomAttributes<ShowWhenAttribute>().Select(a => new FieldCondition(a.Field, a.Values)).ToList() is { Count: > 0 } conditions ? conditions : null);
     }
+
+    /// <summary>Each enum member's <see cref="FieldLabelAttribute"/>, else its name in words, in declaration order.</summary>
+    private static List<string> EnumLabels(Type enumType) =>
+        enumType.GetEnumNames()
+            .Select(n => enumType.GetField(n)!.GetCustomAttribute<FieldLabelAttribute>()?.Label ?? Humanize(n)).ToList();
 
     internal static string JsonName(string clrName) => JsonNamingPolicy.SnakeCaseLower.ConvertName(clrName);
 

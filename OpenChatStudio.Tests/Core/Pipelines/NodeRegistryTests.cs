@@ -90,3 +90,35 @@ public class NodeRegistryTests
     public void Graph_MalformedJson_ThrowsJsonException() =>
         Assert.ThrowsAny<JsonException>(() => PipelineGraph.FromJson("{\"nodes\": [ {\"id\": 1 "));
 }
+
+[Trait(TestLayers.Trait, TestLayers.Unit)]
+public class FieldDescriptorTests
+{
+    private static readonly NodeRegistry Registry = NodeRegistry.CreateDefault();
+
+    [Fact]
+    public void EnumField_HasAHumanLabelPerValue()
+    {
+        var field = Registry.Get("LLMResponseWithPrompt").Fields.Single(f => f.Name == "history_type");
+
+        Assert.Equal(field.Enum!.Count, field.EnumLabels!.Count);
+        Assert.Equal("The whole conversation", field.EnumLabel("global"));
+        Assert.Equal("A named history shared by nodes", field.EnumLabel("named"));
+        Assert.Equal("unknown", field.EnumLabel("unknown"));
+        Assert.Equal("Participant data", Registry.Get("StaticRouterNode").Fields.Single(f => f.Name == "data_source").EnumLabel("participant_data"));
+    }
+
+    [Theory]
+    [InlineData("none", "max_history_length", false)]
+    [InlineData("global", "max_history_length", true)]
+    [InlineData("global", "history_name", false)]
+    [InlineData("named", "history_name", true)]
+    [InlineData("global", "user_max_token_limit", false)]
+    public void ShowWhen_FollowsTheFieldsItDependsOn(string historyType, string field, bool applies)
+    {
+        var descriptor = Registry.Get("LLMResponseWithPrompt");
+        var parameters = new System.Text.Json.Nodes.JsonObject { ["history_type"] = historyType };
+
+        Assert.Equal(applies, descriptor.Fields.Single(f => f.Name == field).AppliesTo(parameters, descriptor.Fields));
+    }
+}

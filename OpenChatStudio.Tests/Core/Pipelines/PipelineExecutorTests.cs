@@ -242,3 +242,84 @@ public class PipelineExecutorTests
         await Task.CompletedTask;
     }
 }
+
+[Trait(TestLayers.Trait, TestLayers.Unit)]
+public class PipelineTraceStateTests
+{
+    private readonly EngineHarness _engine = new();
+
+    [Fact]
+    public async Task Trace_RouterNode_NamesTheRouteItTook_NotItsPort()
+    {
+        var graph = PipelineGraphBuilder.WithStartAndEnd()
+            .Node("router", "StaticRouterNode", new { data_source = "participant_data", route_key = "language", keywords = new[] { "en", "fr" }, default_keyword_index = 0 })
+            .Node("en", "RenderTemplate", new { template_string = "EN" })
+            .Node("fr", "RenderTemplate", new { template_string = "FR" })
+            .Connect("start -> router", "router:output_0 -> en", "router:output_1 -> fr", "en -> end", "fr -> end").Build();
+
+        var result = await _engine.RunAsync(graph, "hi", new PipelineRunState("hi", new JsonObject { ["language"] = "fr" }));
+
+        var router = result.Trace.Single(t => t.NodeName == "router");
+        Assert.Equal("output_1", router.Route);
+        Assert.Equal("fr", router.RouteLabel);
+        Assert.Equal("fr", router.RouteName);
+    }
+
+    [Fact]
+    public async Task Trace_ListsPerNodeStateChanges_AndTheTurnSumsThem()
+    {
+        var graph = PipelineGraphBuilder.WithStartAndEnd()
+            .Node("first", CodeNode.TypeKey, new
+            {
+                code = """
+                    function main(input, context) {
+                      set_participant_data_key('name', 'Ada');
+                      set_participant_data_key('visits', 2);
+                      set_session_state_key('step', 'asked');
+                      return input;
+                    }
+                    """,
+            })
+            .Node("second", CodeNode.TypeKey, new
+            {
+                code = """
+                    function main(input, context) {
+                      set_participant_data_key('visits', 3);
+                      set_session_state_key('step', 'done');
+                      set_participant_data({ name: 'Ada', visits: 3 });
+                      return input;
+                    }
+                    """,
+            })
+            .Connect("start -> first", "first -> second", "second -> end").Build();
+        var state = new PipelineRunState("hi", new JsonObject { ["visits"] = 1, ["old"] = "x" }, new JsonObject { ["step"] = "new" });
+
+        var result = await _engine.RunAsync(graph, "hi", state);
+
+        Assert.True(result.Succeeded, result.Error);
+        var first = result.Trace.Single(t => t.NodeName == "first").StateChanges!;
+        Assert.Contains(first, c => c is { Scope: StateChange.ParticipantData, Key: "name", Kind: StateChange.Added, After: "\"Ada\"" });
+        Assert.Contains(first, c => c is { Scope: StateChange.ParticipantData, Key: "visits", Kind: StateChange.Changed, Before: "1", After: "2" });
+        Assert.Contains(first, c => c is { Scope: StateChange.SessionState, Key: "step", Kind: StateChange.Changed, Before: "\"new\"", After: "\"asked\"" });
+        Assert.Null(result.Trace.Single(t => t.NodeName == "start").StateChanges);
+
+        var turn = StateChange.Combine(result.Trace);
+        Assert.Equal(
+            ["participant_data name added - \"Ada\"", "participant_data old removed \"x\" -", "participant_data visits changed 1 3", "session_state step changed \"new\" \"done\""],
+            turn.Select(c => $"{c.Scope} {c.Key} {c.Kind} {c.Before ?? "-"} {c.After ?? "-"}".Replace("  ", " ", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Combine_KeyThatEndsWhereItStarted_IsLeftOut()
+    {
+        NodeTrace Node(params StateChange[] changes) =>
+            new("n", "n", "T", "", null, null, 0, 0, 0, 0, null, [], [], StateChanges: changes);
+
+        var turn = StateChange.Combine([
+            Node(new StateChange(StateChange.SessionState, "k", StateChange.Added, null, "1")),
+            Node(new StateChange(StateChange.SessionState, "k", StateChange.Removed, "1", null)),
+        ]);
+
+        Assert.Empty(turn);
+    }
+}

@@ -101,6 +101,10 @@ public partial class ChatbotDesigner
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (!_draftChecked && _saved is not null)
+        {
+            await CheckDraftAsync();
+        }
         if (!firstRender || !RendererInfo.IsInteractive)
         {
             return;
@@ -314,6 +318,8 @@ public partial class ChatbotDesigner
         _saveState = snapshot.Same(_saved) ? SaveState.Saved : SaveState.Unsaved;
         if (_saveState == SaveState.Unsaved)
         {
+            // Sent before the render that shows "Unsaved changes": if the connection drops now, the browser has the edits.
+            _ = StoreDraftAsync(snapshot);
             ScheduleAutosave();
         }
         StateHasChanged();
@@ -374,6 +380,10 @@ public partial class ChatbotDesigner
                 _revision = result.Value;
                 _saved = snapshot;
                 _saveFailure = null;
+                if (Capture().Same(_saved))
+                {
+                    await RemoveDraftAsync();
+                }
                 Validate(snapshot.Graph);
                 if (_errors.Count > 0)
                 {
@@ -497,6 +507,8 @@ public partial class ChatbotDesigner
                 return;
             }
         }
+        _draft = null;
+        await RemoveDraftAsync();
         await LoadAsync();
     }
 

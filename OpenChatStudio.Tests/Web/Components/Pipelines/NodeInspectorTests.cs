@@ -32,7 +32,12 @@ public class NodeInspectorTests : BunitTestContext
         var cut = Render(descriptor, DesignerMapper.DefaultParams(descriptor));
 
         Assert.NotNull(cut.Find("[data-testid=field-name] input"));
-        foreach (var field in descriptor.Fields)
+        var parameters = DesignerMapper.DefaultParams(descriptor);
+        foreach (var field in descriptor.Fields.Where(f => !f.AppliesTo(parameters, descriptor.Fields)))
+        {
+            Assert.Empty(cut.FindAll($"[data-testid=field-{field.Name}]"));
+        }
+        foreach (var field in descriptor.Fields.Where(f => f.AppliesTo(parameters, descriptor.Fields)))
         {
             var editor = cut.Find($"[data-testid=field-{field.Name}]");
             Assert.Equal(field.Widget, editor.GetAttribute("data-widget"));
@@ -109,6 +114,59 @@ public class NodeInspectorTests : BunitTestContext
 
         Assert.Equal(before, parameters.ToJsonString());
         Assert.Empty(cut.FindAll("[data-testid=list-add]"));
+    }
+
+    [Fact]
+    public void NodeInspector_HistoryFields_ShowOnlyWhereTheyApply()
+    {
+        var descriptor = Registry.Get("LLMResponseWithPrompt");
+        var parameters = DesignerMapper.DefaultParams(descriptor);
+        parameters["history_type"] = "none";
+
+        var cut = Render(descriptor, parameters);
+        Assert.Empty(cut.FindAll("[data-testid=field-history_name]"));
+        Assert.Empty(cut.FindAll("[data-testid=field-history_mode]"));
+        Assert.Empty(cut.FindAll("[data-testid=field-max_history_length]"));
+
+        parameters["history_type"] = "named";
+        cut.Render(p => p.Add(x => x.Params, parameters));
+        Assert.NotNull(cut.Find("[data-testid=field-history_name] input"));
+        Assert.NotNull(cut.Find("[data-testid=field-max_history_length] input"));
+        Assert.Empty(cut.FindAll("[data-testid=field-user_max_token_limit]"));
+
+        parameters["history_mode"] = "summarize";
+        cut.Render(p => p.Add(x => x.Params, parameters));
+        Assert.Empty(cut.FindAll("[data-testid=field-max_history_length]"));
+        Assert.NotNull(cut.Find("[data-testid=field-user_max_token_limit] input"));
+    }
+
+    [Fact]
+    public void NodeInspector_EnumSelect_ShowsTheLabelNotTheValue()
+    {
+        var descriptor = Registry.Get("StaticRouterNode");
+        var parameters = DesignerMapper.DefaultParams(descriptor);
+        parameters["data_source"] = "session_state";
+
+        var cut = Render(descriptor, parameters);
+
+        Assert.Equal("Session state", cut.Find("[data-testid=field-data_source] input").GetAttribute("value"));
+    }
+
+    [Fact]
+    public void NodeInspector_Router_NamesTheDefaultRoute()
+    {
+        var descriptor = Registry.Get("RouterNode");
+        var parameters = DesignerMapper.DefaultParams(descriptor);
+        parameters["keywords"] = new JsonArray("SUPPORT", "SALES");
+        parameters["default_keyword_index"] = 1;
+
+        var cut = Render(descriptor, parameters);
+
+        Assert.Equal("route_index", cut.Find("[data-testid=field-default_keyword_index]").GetAttribute("data-widget"));
+        Assert.Equal("SALES", cut.Find("[data-testid=field-default_keyword_index] input").GetAttribute("value"));
+        var items = cut.FindAll("[data-testid=field-keywords] [data-testid=list-item]");
+        Assert.Empty(items[0].QuerySelectorAll("[data-testid=default-route-chip]"));
+        Assert.Single(items[1].QuerySelectorAll("[data-testid=default-route-chip]"));
     }
 
     private IRenderedComponent<NodeInspector> Render(NodeDescriptor descriptor, JsonObject parameters, Action<string>? onChanged = null,

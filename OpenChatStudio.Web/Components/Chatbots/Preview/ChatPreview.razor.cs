@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.JSInterop;
 using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Pipelines.Execution;
 using OpenChatStudio.Core.Pipelines.Tools;
@@ -68,6 +69,11 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
 
     [Inject] private VersionService Versions { get; set; } = default!;
 
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    /// <summary>Where this browser remembers the tester's open preview session of a chatbot (survives a reload).</summary>
+    public static string SessionKey(Guid chatbotId) => $"ocs-preview-session:{chatbotId}";
+
     /// <summary>The working version, or the numbered version picked in the selector.</summary>
     private VersionChoice SelectedVersion => int.TryParse(_versionKey, out var n) ? VersionChoice.Specific(n) : VersionChoice.Working;
 
@@ -81,17 +87,89 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
         if (firstRender && RendererInfo.IsInteractive)
         {
             _versions = (await Versions.ListAsync(Access, ChatbotId, _cts.Token)).Where(v => !v.IsArchived).ToList();
-            await StartSessionAsync();
+            if (!await ResumeSessionAsync())
+            {
+                await StartSessionAsync();
+            }
             StateHasChanged();
+        }
+    }
+
+    private async Task<Guid> PreviewParticipantAsync()
+    {
+        var user = (await AuthState).User;
+        var userId = user.GetUserId() ?? Guid.Empty;
+        var participant = await Runtime.GetOrCreateParticipantAsync(Access.TeamId, Platform, $"user:{userId}", user.Identity?.Name, userId, _cts.Token);
+        return _participantId = participant.Id;
+    }
+
+    /// <summary>
+    /// After a reload, picks up the preview session this browser had open for the chatbot, with its messages and traces,
+    /// if it still runs and is the tester's own; otherwise (or when the browser remembers none) returns false.
+    /// </summary>
+    private async Task<bool> ResumeSessionAsync()
+    {
+        string? remembered;
+        try
+        {
+            remembered = await JS.InvokeAsync<string?>("localStorage.getItem", _cts.Token, SessionKey(ChatbotId));
+        }
+        catch (JSException)
+        {
+            return false; // storage unavailable (private mode, blocked): start fresh
+        }
+        if (!Guid.TryParse(remembered, out var sessionId))
+        {
+            return false;
+        }
+        var participantId = await PreviewParticipantAsync();
+        var resumed = await Playground.FindResumablePreviewAsync(Access, sessionId, ChatbotId, participantId, _cts.Token);
+        if (resumed is null)
+        {
+            return false;
+        }
+        if (resumed.Version.Selection == VersionSelection.Specific)
+        {
+            if (!_versions.Any(v => v.Number == resumed.Version.Number))
+            {
+                return false; // that version was archived since
+            }
+            _versionKey = resumed.Version.Number!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (resumed.Version.Selection != VersionSelection.Working)
+        {
+            return false;
+        }
+        _messages.Clear();
+        foreach (var m in resumed.Messages)
+        {
+            _messages.Add(new PreviewMessage(m.Role, m.Content) { Trace = m.Trace.Count > 0 ? m.Trace : null, Attachments = m.Attachments });
+        }
+        _sessionId = resumed.SessionId;
+        WatchLiveMessages(resumed.SessionId);
+        return true;
+    }
+
+    /// <summary>Remembers the open session in this browser so a reload continues it.</summary>
+    private async Task RememberSessionAsync()
+    {
+        if (_sessionId is not { } id)
+        {
+            return;
+        }
+        try
+        {
+            await JS.InvokeVoidAsync("localStorage.setItem", _cts.Token, SessionKey(ChatbotId), id.ToString());
+        }
+        catch (Exception ex) when (ex is JSException or JSDisconnectedException or TaskCanceledException)
+        {
+            // Not remembered: a reload starts a new session, which is what happened before this feature.
         }
     }
 
     private async Task StartSessionAsync()
     {
-        var user = (await AuthState).User;
-        var userId = user.GetUserId() ?? Guid.Empty;
-        var participant = await Runtime.GetOrCreateParticipantAsync(Access.TeamId, Platform, $"user:{userId}", user.Identity?.Name, userId, _cts.Token);
-        _participantId = participant.Id;
+        var participantId = await PreviewParticipantAsync();
         _messages.Clear();
         _sessionEnded = false;
         _startError = null;
@@ -101,7 +179,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
             SessionStart started;
             try
             {
-                started = await Runtime.StartSessionAsync(Access.TeamId, ChatbotId, participant.Id, Platform, OnTokenAsync, _cts.Token, SelectedVersion);
+                started = await Runtime.StartSessionAsync(Access.TeamId, ChatbotId, participantId, Platform, OnTokenAsync, _cts.Token, SelectedVersion);
             }
             catch (ChatbotUnavailableException ex)
             {
@@ -111,6 +189,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
             }
             _sessionId = started.SessionId;
             WatchLiveMessages(started.SessionId);
+            await RememberSessionAsync();
             if (started.Seed is { } seed)
             {
                 AddTurn(seed);
@@ -152,6 +231,7 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
             {
                 _sessionId = next;
                 WatchLiveMessages(next);
+                await RememberSessionAsync();
                 _messages.Clear();
                 _messages.Add(new PreviewMessage(MessageRole.System, "Session restarted (/reset)."));
             }
@@ -348,8 +428,6 @@ public sealed partial class ChatPreview : ComponentBase, IDisposable
         }
         await RefreshToolsAsync();
     }
-
-    private static string RouteLabel(NodeTrace t) => t.Route ?? "";
 
     private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
 
