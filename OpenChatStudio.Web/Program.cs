@@ -54,6 +54,7 @@ app.MapRestApi();
 app.MapChatApi();
 app.MapHostedChatApi();
 app.MapChannelWebhooks();
+app.MapMessagingApi();
 app.MapSessionExports();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

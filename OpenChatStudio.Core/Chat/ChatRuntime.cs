@@ -131,7 +131,8 @@ public sealed partial class ChatRuntime(
     /// </summary>
     private async Task<(SessionStart Start, TurnContext? Fresh)> StartCoreAsync(Guid teamId, Guid chatbotId, Guid participantId,
         string platform, Func<string, ValueTask>? onToken, CancellationToken ct, VersionChoice version,
-        IReadOnlyList<(MessageRole Role, string Content)>? history, ChatApiProof? apiProof, Guid? channelId = null, bool awaitSeed = true)
+        IReadOnlyList<(MessageRole Role, string Content)>? history, ChatApiProof? apiProof, Guid? channelId = null, bool awaitSeed = true,
+        bool runSeed = true)
     {
         ChatbotSnapshot bot;
         ChatSession session;
@@ -195,7 +196,7 @@ public sealed partial class ChatRuntime(
         await PublishAsync(new ChatEvent(ChatEventKind.SessionStarted, teamId, chatbotId, session.Id, participantId, platform, session.CreatedAt,
             HasTriggers: hasTriggers), ct);
         ChatTurn? seedTurn = null;
-        if (!string.IsNullOrWhiteSpace(bot.SeedMessage))
+        if (runSeed && !string.IsNullOrWhiteSpace(bot.SeedMessage))
         {
             var seed = queue.EnqueueAsync(session.Id, () => ProcessAsync(teamId, session.Id, bot.SeedMessage, hidden: true, retryOf: null, onToken, ct));
             if (awaitSeed)
@@ -222,13 +223,14 @@ public sealed partial class ChatRuntime(
     /// and not waited for, so a webhook can answer the platform at once.
     /// </summary>
     /// <returns>The session, and whether a seed message was queued (its reply greets the participant).</returns>
+    /// <param name="runSeed">False when the bot starts the conversation itself (trigger_bot): no seed message then.</param>
     public async Task<(Guid SessionId, bool Seeded)> StartChannelSessionAsync(Guid teamId, Guid chatbotId, Guid participantId, string platform,
-        Guid channelId, CancellationToken ct)
+        Guid channelId, CancellationToken ct, bool runSeed = true)
     {
         var (start, fresh) = await StartCoreAsync(teamId, chatbotId, participantId, platform, null, ct, VersionChoice.Published,
-            history: null, apiProof: null, channelId, awaitSeed: false);
+            history: null, apiProof: null, channelId, awaitSeed: false, runSeed);
         // Without a seed message the first turn's context is known ("fresh"); with one, the seed runs first.
-        return (start.SessionId, fresh is null);
+        return (start.SessionId, runSeed && fresh is null);
     }
 
     /// <summary>Processes a participant's message (or <c>/reset</c>) after any earlier message of the session.</summary>
@@ -506,6 +508,36 @@ public sealed partial class ChatRuntime(
                     ai.CreatedAt, ai.Id, HasTriggers: HasTriggers(bot)), ct);
                 return new ChatTurn(sessionId, null, new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, []), null);
             }
+        });
+
+    /// <summary>
+    /// Stores <paramref name="text"/> word for word as a bot message (metadata <c>origin</c>), after the session's other
+    /// messages, and queues it for delivery when the session is on a messaging channel (OCS trigger_bot's message_text).
+    /// </summary>
+    public Task<ChatTurn> StoreBotMessageAsync(Guid teamId, Guid sessionId, string text, string origin, CancellationToken ct) =>
+        queue.EnqueueAsync(sessionId, async () =>
+        {
+            await Task.Yield();
+            await using var db = await dbFactory.CreateForTeamAsync(teamId, ct);
+            var session = await db.ChatSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct)
+                ?? throw new KeyNotFoundException("No such session in this team.");
+            if (session.IsEnded)
+            {
+                return new ChatTurn(sessionId, null, null, "This session has ended.", SessionEnded: true);
+            }
+            var sequence = await db.ChatMessages.Where(m => m.SessionId == sessionId).MaxAsync(m => (int?)m.Sequence, ct) ?? 0;
+            var ai = new ChatMessage(teamId, sessionId, sequence + 1, MessageRole.Ai, text)
+            {
+                MetadataJson = new JsonObject { ["origin"] = origin }.ToJsonString(),
+            };
+            db.ChatMessages.Add(ai);
+            QueueDelivery(db, session, ai);
+            session.LastActivityAt = clock.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(ct);
+            SignalDelivery(session);
+            await PublishAsync(new ChatEvent(ChatEventKind.BotMessage, teamId, session.ChatbotId, sessionId, session.ParticipantId, session.Platform,
+                ai.CreatedAt, ai.Id), ct);
+            return new ChatTurn(sessionId, null, new ChatReply(ai.Id, ai.Content, Guid.Empty, [], []), null);
         });
 
     /// <summary>

@@ -10,6 +10,9 @@ public interface IMessagingPlatform
 {
     MessagingPlatformInfo Info { get; }
 
+    /// <summary>A participant identifier as this platform writes it (Meta: digits only; Twilio: E.164 with +), for messages the bot starts.</summary>
+    string NormalizeRecipient(string identifier) => identifier;
+
     /// <summary>Checks the form's values before they are stored (e.g. the phone number's format); null when fine.</summary>
     string? Validate(IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> secrets) => null;
 

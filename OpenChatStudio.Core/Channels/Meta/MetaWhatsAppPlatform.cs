@@ -56,6 +56,8 @@ public sealed class MetaWhatsAppPlatform(MessagingOptions options) : IMessagingP
         Generated = [new ChannelSettingField(VerifyTokenKey, "Verify token", "Paste this in Meta's webhook configuration beside the callback URL.", Secret: false)],
     };
 
+    public string NormalizeRecipient(string identifier) => new(identifier.Where(char.IsAsciiDigit).ToArray());
+
     public string? Validate(IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> secrets)
     {
         if (!(settings.GetValueOrDefault(PhoneNumberIdKey) ?? "").All(char.IsAsciiDigit))

@@ -44,6 +44,12 @@ public abstract partial class TwilioPlatform(MessagingOptions options) : IMessag
     /// <summary>Twilio answers an empty TwiML response: the reply is sent through the API, not in the response.</summary>
     public WebhookResponse Acknowledge { get; } = new(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>", "text/xml");
 
+    public string NormalizeRecipient(string identifier)
+    {
+        var digits = new string(identifier.Replace("whatsapp:", "", StringComparison.OrdinalIgnoreCase).Where(char.IsAsciiDigit).ToArray());
+        return "+" + digits;
+    }
+
     public string? Validate(IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> secrets)
     {
         if (!AccountSid().IsMatch(settings.GetValueOrDefault(AccountSidKey) ?? ""))
