@@ -132,7 +132,7 @@ public sealed partial class ChatRuntime(
     private async Task<(SessionStart Start, TurnContext? Fresh)> StartCoreAsync(Guid teamId, Guid chatbotId, Guid participantId,
         string platform, Func<string, ValueTask>? onToken, CancellationToken ct, VersionChoice version,
         IReadOnlyList<(MessageRole Role, string Content)>? history, ChatApiProof? apiProof, Guid? channelId = null, bool awaitSeed = true,
-        bool runSeed = true)
+        bool runSeed = true, SessionStatus status = SessionStatus.Active)
     {
         ChatbotSnapshot bot;
         ChatSession session;
@@ -171,6 +171,7 @@ public sealed partial class ChatRuntime(
                 LastActivityAt = clock.GetUtcNow().UtcDateTime,
                 ApiProof = apiProof,
                 ChannelId = channelId,
+                Status = status,
             };
             db.ChatSessions.Add(session);
             if (history is { Count: > 0 } && string.IsNullOrWhiteSpace(bot.SeedMessage))
@@ -224,11 +225,13 @@ public sealed partial class ChatRuntime(
     /// </summary>
     /// <returns>The session, and whether a seed message was queued (its reply greets the participant).</returns>
     /// <param name="runSeed">False when the bot starts the conversation itself (trigger_bot): no seed message then.</param>
+    /// <param name="awaitingConsent">The session waits for the participant's consent (<see cref="SessionStatus.Pending"/>, no seed yet).</param>
     public async Task<(Guid SessionId, bool Seeded)> StartChannelSessionAsync(Guid teamId, Guid chatbotId, Guid participantId, string platform,
-        Guid channelId, CancellationToken ct, bool runSeed = true)
+        Guid channelId, CancellationToken ct, bool runSeed = true, bool awaitingConsent = false)
     {
+        runSeed &= !awaitingConsent;
         var (start, fresh) = await StartCoreAsync(teamId, chatbotId, participantId, platform, null, ct, VersionChoice.Published,
-            history: null, apiProof: null, channelId, awaitSeed: false, runSeed);
+            history: null, apiProof: null, channelId, awaitSeed: false, runSeed, awaitingConsent ? SessionStatus.Pending : SessionStatus.Active);
         // Without a seed message the first turn's context is known ("fresh"); with one, the seed runs first.
         return (start.SessionId, runSeed && fresh is null);
     }
@@ -509,6 +512,32 @@ public sealed partial class ChatRuntime(
                 return new ChatTurn(sessionId, null, new ChatReply(ai.Id, ai.Content, trace.Id, result.Trace, []), null);
             }
         });
+
+    /// <summary>
+    /// Records the participant's consent on a session waiting for it (conversational consent) and makes it active; then
+    /// queues the chatbot's seed message, if it has one. Returns whether a seed message was queued.
+    /// </summary>
+    public async Task<bool> ConsentAsync(Guid teamId, Guid sessionId, CancellationToken ct)
+    {
+        string? seed;
+        await using (var db = await dbFactory.CreateForTeamAsync(teamId, ct))
+        {
+            var turn = await LoadTurnAsync(db, sessionId, ct) ?? throw new KeyNotFoundException("No such session in this team.");
+            var now = clock.GetUtcNow().UtcDateTime;
+            await db.ChatSessions.Where(s => s.Id == sessionId && s.Status == SessionStatus.Pending)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, SessionStatus.Active).SetProperty(s => s.ConsentedAt, now), ct);
+            var snapshot = await snapshots.ResolveAsync(db, turn.Session.ChatbotId, turn.Session.Version, turn.Stamp, ct);
+            seed = snapshot.Value?.SeedMessage;
+        }
+        if (string.IsNullOrWhiteSpace(seed))
+        {
+            return false;
+        }
+        _ = queue.EnqueueAsync(sessionId, () => ProcessAsync(teamId, sessionId, seed, hidden: true, retryOf: null, null, ct))
+            .ContinueWith(t => LogSeedFailed(t.Exception!, sessionId), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return true;
+    }
 
     /// <summary>
     /// Stores <paramref name="text"/> word for word as a bot message (metadata <c>origin</c>), after the session's other

@@ -222,6 +222,30 @@ public sealed partial class MessagingChannelService
         return Result<ChannelInfo>.Ok(ChannelService.ToInfo(channel));
     }
 
+    /// <summary>Turns conversational consent on or off for a channel (it uses the consent form of the chatbot's published version).</summary>
+    public async Task<Result<ChannelInfo>> SetConsentAsync(TeamAccess access, Guid channelId, bool on, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChannels))
+        {
+            return Result<ChannelInfo>.Fail(NoPermission);
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var channel = await db.ChatbotChannels.FirstOrDefaultAsync(c => c.Id == channelId, ct);
+        if (channel is null || !IsMessaging(channel.Kind))
+        {
+            return Result<ChannelInfo>.Fail("That channel does not exist in this team.");
+        }
+        if (on && !await db.ChatbotVersions.AnyAsync(v => v.ChatbotId == channel.ChatbotId && v.IsPublished && v.ConsentFormId != null, ct))
+        {
+            return Result<ChannelInfo>.Fail("Choose a consent form in the chatbot's settings and publish a version first: its text is what participants agree to.");
+        }
+        var settings = JsonSerializer.Deserialize<Dictionary<string, string>>(channel.SettingsJson) ?? [];
+        settings[MessagingInbox.ConsentSetting] = on ? "on" : "";
+        channel.SettingsJson = JsonSerializer.Serialize(settings);
+        await db.SaveChangesAsync(ct);
+        return Result<ChannelInfo>.Ok(ChannelService.ToInfo(channel));
+    }
+
     /// <summary>Checks a stored channel's credentials against its platform.</summary>
     public async Task<ConnectionCheck> TestAsync(TeamAccess access, Guid channelId, CancellationToken ct)
     {
@@ -269,9 +293,10 @@ public sealed partial class MessagingChannelService
     private (Dictionary<string, string> Settings, Dictionary<string, string> Secrets, string? Problem) Clean(IMessagingPlatform platform,
         IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> secrets, ChannelCredentials? stored)
     {
+        var kept = platform.Info.Generated.Select(g => g.Key).Append(MessagingInbox.ConsentSetting).ToHashSet(StringComparer.Ordinal);
         var cleanSettings = stored is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
-            : platform.Info.Generated.Where(g => stored.Settings.ContainsKey(g.Key)).ToDictionary(g => g.Key, g => stored.Settings[g.Key], StringComparer.Ordinal);
+            : stored.Settings.Where(p => kept.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         var cleanSecrets = stored is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             : new Dictionary<string, string>(stored.Secrets, StringComparer.Ordinal);

@@ -39,6 +39,16 @@ public sealed partial class MessagingInbox(
 
     public const string FailedReply = "Sorry, something went wrong while answering your message. Please send it again.";
 
+    /// <summary>Channel setting: "on" asks for consent in the conversation first (OCS conversational consent).</summary>
+    public const string ConsentSetting = "conversational_consent";
+
+    /// <summary>What the participant replies to agree.</summary>
+    public const string ConsentAgreement = "1";
+
+    public const string ConsentQuestion = "Reply 1 if you agree.";
+
+    public const string ConsentReminder = "To continue, please reply 1 if you agree to the terms above.";
+
     /// <summary>How often the typing indicator is renewed while the bot works (Telegram shows it for about 5 s).</summary>
     public static readonly TimeSpan TypingInterval = TimeSpan.FromSeconds(4);
 
@@ -85,6 +95,7 @@ public sealed partial class MessagingInbox(
     private async Task<Received> ReceiveInOrderAsync(IMessagingPlatform platform, ChannelCredentials channel, ChannelInbound message, CancellationToken ct)
     {
         Guid? sessionId;
+        var pendingConsent = false;
         Guid participantId;
         await using (var db = await dbFactory.CreateForTeamAsync(channel.TeamId, ct))
         {
@@ -104,9 +115,11 @@ public sealed partial class MessagingInbox(
             // Writing again means they can be reached again (e.g. they unblocked the bot).
             await db.Participants.Where(p => p.Id == participantId && p.UnreachableSince != null)
                 .ExecuteUpdateAsync(s => s.SetProperty(p => p.UnreachableSince, (DateTime?)null), ct);
-            sessionId = await db.ChatSessions
+            var open = await db.ChatSessions
                 .Where(s => s.ChannelId == channel.ChannelId && s.ParticipantId == participantId && s.EndedAt == null)
-                .OrderByDescending(s => s.CreatedAt).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct);
+                .OrderByDescending(s => s.CreatedAt).Select(s => new { s.Id, s.Status }).FirstOrDefaultAsync(ct);
+            sessionId = open?.Id;
+            pendingConsent = open?.Status == SessionStatus.Pending;
         }
         if (!channel.Enabled)
         {
@@ -138,6 +151,10 @@ public sealed partial class MessagingInbox(
                 Reply(platform, channel, message.SenderId, ResetReply);
             }
             return Received.Answered;
+        }
+        if ((sessionId is null || pendingConsent) && await ConsentTextAsync(channel, ct) is { } consent)
+        {
+            return await ConsentFlowAsync(channel, message, participantId, sessionId, consent, ct);
         }
         var started = false;
         if (sessionId is null)
@@ -179,6 +196,61 @@ public sealed partial class MessagingInbox(
         }
         _ = FollowAsync(platform, channel, message.SenderId, row.Id);
         return Received.Accepted;
+    }
+
+    /// <summary>
+    /// Conversational consent (OCS ConsentFlowStage): a new conversation starts with the consent form's text and a question;
+    /// nothing reaches the bot until the participant replies 1. Then the seed message greets them, or, without one, their
+    /// first message is answered. The consent date is stored on the session.
+    /// </summary>
+    private async Task<Received> ConsentFlowAsync(ChannelCredentials channel, ChannelInbound message, Guid participantId, Guid? sessionId,
+        string consent, CancellationToken ct)
+    {
+        if (sessionId is not { } pending)
+        {
+            var (fresh, _) = await runtime.StartChannelSessionAsync(channel.TeamId, channel.ChatbotId, participantId, message.Platform,
+                channel.ChannelId, ct, awaitingConsent: true);
+            routes.RememberParticipant(channel.TeamId, message.Platform, message.SenderId, participantId);
+            await RecordHandledAsync(channel, fresh, message, ct);
+            await runtime.StoreBotMessageAsync(channel.TeamId, fresh, $"{consent}\n\n{ConsentQuestion}", "consent", ct);
+            return Received.Answered;
+        }
+        await RecordHandledAsync(channel, pending, message, ct);
+        if (!string.Equals(message.Text.Trim(), ConsentAgreement, StringComparison.Ordinal))
+        {
+            await runtime.StoreBotMessageAsync(channel.TeamId, pending, ConsentReminder, "consent", ct);
+            return Received.Answered;
+        }
+        if (await runtime.ConsentAsync(channel.TeamId, pending, ct))
+        {
+            return Received.Answered;   // the seed message's reply greets them
+        }
+        InboundMessage? first;
+        await using (var db = await dbFactory.CreateForTeamAsync(channel.TeamId, ct))
+        {
+            first = await db.InboundMessages.AsNoTracking().Where(m => m.SessionId == pending && m.ChannelId == channel.ChannelId)
+                .OrderBy(m => m.AcceptedAt).FirstOrDefaultAsync(ct);
+        }
+        if (first is null || first.Text.Trim().Length == 0 || first.Text.TrimStart().StartsWith('/'))
+        {
+            return Received.Answered;
+        }
+        var row = await inbox.AcceptAsync(channel.TeamId, pending, first.Text, first.AttachmentIds, channel.ChannelId, first.ExternalId + ":consented", ct);
+        _ = FollowAsync(channels.Platform(channel.Kind)!, channel, message.SenderId, row.Id);
+        return Received.Accepted;
+    }
+
+    /// <summary>The consent text when the channel asks for consent and the published version has a consent form; else null.</summary>
+    private async Task<string?> ConsentTextAsync(ChannelCredentials channel, CancellationToken ct)
+    {
+        if (!string.Equals(channel.Setting(ConsentSetting), "on", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(channel.TeamId, ct);
+        var text = await db.ChatbotVersions.Where(v => v.ChatbotId == channel.ChatbotId && v.IsPublished && v.ConsentFormId != null)
+            .Join(db.ConsentForms, v => v.ConsentFormId, f => (Guid?)f.Id, (v, f) => f.ConsentText).FirstOrDefaultAsync(ct);
+        return string.IsNullOrWhiteSpace(text) ? null : text.Trim();
     }
 
     private async Task<(Guid SessionId, bool Seeded)> StartAsync(ChannelCredentials channel, ChannelInbound message, Guid participantId, CancellationToken ct)

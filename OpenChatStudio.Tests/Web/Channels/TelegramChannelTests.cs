@@ -344,6 +344,50 @@ public sealed class TelegramChannelTests(MessagingFixture fixture) : IClassFixtu
         Assert.Equal(2, stored.PartsSent);
     }
 
+    [Fact]
+    public async Task ConversationalConsent_AsksFirst_AndAnswersTheFirstMessageOnceTheParticipantAgrees()
+    {
+        var bot = await new Api.ChatApiTestKit(fixture.App).BotAsync(publish: false);
+        var resources = fixture.App.Services.GetRequiredService<OpenChatStudio.Core.Chatbots.ResourceService>();
+        var form = (await resources.CreateConsentFormAsync(bot.Access, new OpenChatStudio.Core.Chatbots.ConsentFormInput("Study consent",
+            "This chat is part of a study. Your messages are stored for research.", false, "", "text", "I agree", false), CancellationToken.None)).Value!;
+        var telegramBot = fixture.Telegram.AddBot();
+        var messaging = fixture.App.Services.GetRequiredService<MessagingChannelService>();
+        var channel = (await messaging.CreateAsync(bot.Access, bot.Id, ChannelKind.Telegram, null, new Dictionary<string, string>(),
+            new Dictionary<string, string> { ["bot_token"] = telegramBot.Token }, fixture.App.BaseAddress.ToString(), CancellationToken.None)).Value!;
+        var tooEarly = await messaging.SetConsentAsync(bot.Access, channel.Id, true, CancellationToken.None);
+        Assert.False(tooEarly.Succeeded);
+        Assert.Contains("consent form", tooEarly.Error);
+        var chatbots = fixture.App.Services.GetRequiredService<OpenChatStudio.Core.Chatbots.ChatbotService>();
+        Assert.True((await chatbots.UpdateSettingsAsync(bot.Access, bot.Id,
+            new OpenChatStudio.Core.Chatbots.ChatbotSettings("Study bot", "", null, [], false, form.Id), CancellationToken.None)).Succeeded);
+        Assert.True((await fixture.App.Services.GetRequiredService<OpenChatStudio.Core.Versions.VersionService>()
+            .CreateAsync(bot.Access, bot.Id, "v1", true, "Tester", CancellationToken.None)).Succeeded);
+        Assert.True((await messaging.SetConsentAsync(bot.Access, channel.Id, true, CancellationToken.None)).Succeeded);
+        var chat = NewChat();
+
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "What is the study about?"));
+        var asked = await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        Assert.Contains("This chat is part of a study.", asked[0].Text);
+        Assert.Contains(MessagingInbox.ConsentQuestion, asked[0].Text);
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "why?"));
+        var reminded = await fixture.Telegram.WaitForMessagesAsync(chat, 2);
+        Assert.Equal(MessagingInbox.ConsentReminder, reminded[1].Text);
+        await using AppDbContext db = fixture.Db();
+        var session = await db.ChatSessions.IgnoreQueryFilters().AsNoTracking().SingleAsync(s => s.ChannelId == channel.Id);
+        Assert.Equal((SessionStatus.Pending, (DateTime?)null), (session.Status, session.ConsentedAt));
+
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "1"));
+
+        var answered = await fixture.Telegram.WaitForMessagesAsync(chat, 3);
+        Assert.Contains("you said &quot;What is the study about?&quot;", answered[2].Text);
+        session = await db.ChatSessions.IgnoreQueryFilters().AsNoTracking().SingleAsync(s => s.ChannelId == channel.Id);
+        Assert.Equal(SessionStatus.Active, session.Status);
+        Assert.NotNull(session.ConsentedAt);
+        var humans = await db.ChatMessages.IgnoreQueryFilters().Where(m => m.SessionId == session.Id && m.Role == MessageRole.Human).Select(m => m.Content).ToListAsync();
+        Assert.Equal(["What is the study about?"], humans);   // "why?" and "1" never reached the bot
+    }
+
     private async Task<OutboundMessage> WaitForDeliveryAsync(Guid messageId)
     {
         await using AppDbContext db = fixture.Db();
