@@ -273,6 +273,12 @@ public sealed partial class ScheduleDelivery(
         {
             return latest.Id;
         }
+        if (latest.ChannelId is { } channelId)
+        {
+            // On a messaging channel the new session stays on it, so the message is delivered there (not only stored).
+            return (await Runtime.StartChannelSessionAsync(row.TeamId, row.ChatbotId, row.ParticipantId, latest.Platform, channelId, ct,
+                runSeed: false)).SessionId;
+        }
         var started = await Runtime.StartSessionAsync(row.TeamId, row.ChatbotId, row.ParticipantId, latest.Platform, null, ct, latest.Version);
         return started.SessionId;
     }

@@ -345,6 +345,61 @@ public sealed class TelegramChannelTests(MessagingFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task ADueScheduledMessage_ReachesTheTelegramChat_EvenAfterTheConversationEnded()
+    {
+        var (bot, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "Hi"));
+        await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        await using AppDbContext db = fixture.Db();
+        var first = await db.ChatSessions.IgnoreQueryFilters().AsNoTracking().SingleAsync(s => s.ChannelId == channel.Id);
+        await fixture.App.Services.GetRequiredService<ChatRuntime>().EndSessionAsync(bot.Access.TeamId, first.Id, SessionEndReasons.Bot, CancellationToken.None);
+        var created = await fixture.App.Services.GetRequiredService<OpenChatStudio.Core.Scheduling.ScheduleService>().CreateAsync(bot.Access.TeamId, bot.Id,
+            first.ParticipantId, new OpenChatStudio.Core.Scheduling.ScheduleRequest("check-in", "Ask how the week went", DateTime.UtcNow.AddSeconds(-1)),
+            CancellationToken.None);
+        Assert.True(created.Succeeded, created.Error);
+
+        await fixture.App.Services.GetRequiredService<OpenChatStudio.Core.Scheduling.ScheduleDelivery>().DeliverDueAsync(CancellationToken.None);
+
+        var sent = await fixture.Telegram.WaitForMessagesAsync(chat, 2);
+        Assert.Contains("Ask how the week went", sent[1].Text);
+        var sessions = await db.ChatSessions.IgnoreQueryFilters().AsNoTracking().Where(s => s.ParticipantId == first.ParticipantId).ToListAsync();
+        Assert.Equal(2, sessions.Count);
+        Assert.All(sessions, s => Assert.Equal(channel.Id, s.ChannelId));
+    }
+
+    [Fact]
+    public async Task AMessageAcceptedJustBeforeACrash_IsAnsweredOnceAfterTheRestart_AndItsRedeliveryIsNot()
+    {
+        var (bot, telegramBot, channel) = await fixture.ConnectAsync();
+        var chat = NewChat();
+        await fixture.Telegram.SendUpdateAsync(telegramBot, fixture.Telegram.TextUpdate(chat, "Hi"));
+        await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        await using AppDbContext db = fixture.Db();
+        var session = await db.ChatSessions.IgnoreQueryFilters().AsNoTracking().SingleAsync(s => s.ChannelId == channel.Id);
+
+        // What the webhook stored before the process died: the inbox row, acknowledged to Telegram, never run.
+        var update = fixture.Telegram.TextUpdate(chat, "Did you get this?");
+        var updateId = update["update_id"]!.ToString();
+        db.InboundMessages.Add(new InboundMessage(bot.Access.TeamId, session.Id, "Did you get this?", [], channel.Id, updateId, DateTime.UtcNow.AddMinutes(-1)));
+        await db.SaveChangesAsync();
+
+        var inbox = fixture.App.Services.GetRequiredService<ChatInbox>();
+        Assert.Equal(1, await inbox.RecoverAsync(CancellationToken.None));
+        var sent = await fixture.Telegram.WaitForMessagesAsync(chat, 2);
+        Assert.Contains("Did you get this?", sent[1].Text);
+
+        // Telegram redelivers the update (it never saw our 200) and the next start recovers again: still one answer.
+        await inbox.WhenIdleAsync();
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Telegram.SendUpdateAsync(telegramBot, update)).StatusCode);
+        Assert.Equal(0, await inbox.RecoverAsync(CancellationToken.None));
+        await fixture.App.Services.GetRequiredService<ChannelOutbox>().SweepAsync(CancellationToken.None);
+        await fixture.App.Services.GetRequiredService<ChannelOutbox>().WhenIdleAsync();
+        Assert.Equal(2, fixture.Telegram.SentTo(chat).Count);
+        Assert.Equal(1, await db.ChatMessages.IgnoreQueryFilters().CountAsync(m => m.SessionId == session.Id && m.Content == "Did you get this?"));
+    }
+
+    [Fact]
     public async Task ConversationalConsent_AsksFirst_AndAnswersTheFirstMessageOnceTheParticipantAgrees()
     {
         var bot = await new Api.ChatApiTestKit(fixture.App).BotAsync(publish: false);
