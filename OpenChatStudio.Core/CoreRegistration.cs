@@ -63,6 +63,7 @@ public static class CoreRegistration
         services.TryAddSingleton<Channels.Messaging.MessagingInbox>();
         services.TryAddSingleton<Channels.Messaging.ChannelOutbox>();
         services.TryAddSingleton<Channels.Messaging.BotTrigger>();
+        services.TryAddSingleton<Channels.Messaging.VoiceTranscriber>();
         services.TryAddSingleton<IOutboundSignal>(sp => sp.GetRequiredService<Channels.Messaging.ChannelOutbox>());
         services.AddHostedService(sp => sp.GetRequiredService<Channels.Messaging.ChannelOutbox>());
         services.AddMessagingPlatform<Channels.Telegram.TelegramPlatform>();

@@ -63,9 +63,24 @@ public sealed class ChatAttachmentStore(IDbContextFactory<AppDbContext> dbFactor
         return null;
     }
 
-    public async Task<Result<IReadOnlyList<AttachmentInfo>>> SaveAsync(Guid teamId, Guid sessionId, IReadOnlyList<UploadedFile> files, CancellationToken ct)
+    /// <summary>Files a messaging platform delivers may be of any media type it carries (voice notes as .ogg/.opus/.amr), but never programs.</summary>
+    public static readonly IReadOnlySet<string> BlockedExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        var problem = Validate(files.Select(f => (f.Name, f.ContentType, f.Content.LongLength)).ToList());
+        ".exe", ".dll", ".bat", ".cmd", ".sh", ".msi", ".com", ".scr", ".ps1", ".vbs", ".jar", ".apk", ".app",
+    };
+
+    /// <param name="fromPlatform">
+    /// A file a messaging platform delivered (Telegram, WhatsApp): any type but programs, within the size limits, instead of
+    /// the widget's upload list.
+    /// </param>
+    public async Task<Result<IReadOnlyList<AttachmentInfo>>> SaveAsync(Guid teamId, Guid sessionId, IReadOnlyList<UploadedFile> files, CancellationToken ct,
+        bool fromPlatform = false)
+    {
+        var problem = fromPlatform
+            ? files.FirstOrDefault(f => f.Content.LongLength > MaxFileBytes || BlockedExtensions.Contains(Path.GetExtension(f.Name))) is { } refused
+                ? $"File '{refused.Name}' is too large or a program."
+                : null
+            : Validate(files.Select(f => (f.Name, f.ContentType, f.Content.LongLength)).ToList());
         if (problem is not null)
         {
             return Result<IReadOnlyList<AttachmentInfo>>.Fail(problem);

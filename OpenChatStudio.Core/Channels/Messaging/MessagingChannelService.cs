@@ -246,6 +246,43 @@ public sealed partial class MessagingChannelService
         return Result<ChannelInfo>.Ok(ChannelService.ToInfo(channel));
     }
 
+    /// <summary>
+    /// Chooses the team provider that transcribes voice notes on a channel (null: voice notes are answered with "not
+    /// supported"); it must be an OpenAI or OpenAI-compatible provider of the team.
+    /// </summary>
+    public async Task<Result<ChannelInfo>> SetTranscriptionAsync(TeamAccess access, Guid channelId, Guid? providerId, string? model, CancellationToken ct)
+    {
+        if (!access.Can(TeamPermission.EditChannels))
+        {
+            return Result<ChannelInfo>.Fail(NoPermission);
+        }
+        await using var db = await dbFactory.CreateForTeamAsync(access.TeamId, ct);
+        var channel = await db.ChatbotChannels.FirstOrDefaultAsync(c => c.Id == channelId, ct);
+        if (channel is null || !IsMessaging(channel.Kind))
+        {
+            return Result<ChannelInfo>.Fail("That channel does not exist in this team.");
+        }
+        if (providerId is { } id)
+        {
+            var type = await db.LlmProviders.Where(p => p.Id == id).Select(p => (Llm.LlmProviderType?)p.Type).FirstOrDefaultAsync(ct);
+            if (type is null || !VoiceTranscriber.Supported.Contains(type.Value))
+            {
+                return Result<ChannelInfo>.Fail("Choose one of the team's OpenAI or OpenAI-compatible providers: they transcribe with /audio/transcriptions.");
+            }
+        }
+        model = model?.Trim() ?? "";
+        if (model.Length > 100)
+        {
+            return Result<ChannelInfo>.Fail("The model name is at most 100 characters.");
+        }
+        var settings = JsonSerializer.Deserialize<Dictionary<string, string>>(channel.SettingsJson) ?? [];
+        settings[VoiceTranscriber.ProviderSetting] = providerId?.ToString() ?? "";
+        settings[VoiceTranscriber.ModelSetting] = model;
+        channel.SettingsJson = JsonSerializer.Serialize(settings);
+        await db.SaveChangesAsync(ct);
+        return Result<ChannelInfo>.Ok(ChannelService.ToInfo(channel));
+    }
+
     /// <summary>Checks a stored channel's credentials against its platform.</summary>
     public async Task<ConnectionCheck> TestAsync(TeamAccess access, Guid channelId, CancellationToken ct)
     {
@@ -293,7 +330,8 @@ public sealed partial class MessagingChannelService
     private (Dictionary<string, string> Settings, Dictionary<string, string> Secrets, string? Problem) Clean(IMessagingPlatform platform,
         IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> secrets, ChannelCredentials? stored)
     {
-        var kept = platform.Info.Generated.Select(g => g.Key).Append(MessagingInbox.ConsentSetting).ToHashSet(StringComparer.Ordinal);
+        var kept = platform.Info.Generated.Select(g => g.Key)
+            .Concat([MessagingInbox.ConsentSetting, VoiceTranscriber.ProviderSetting, VoiceTranscriber.ModelSetting]).ToHashSet(StringComparer.Ordinal);
         var cleanSettings = stored is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             : stored.Settings.Where(p => kept.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);

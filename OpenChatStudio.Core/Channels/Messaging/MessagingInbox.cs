@@ -21,6 +21,7 @@ public sealed partial class MessagingInbox(
     ChatRuntime runtime,
     ChatInbox inbox,
     ChatAttachmentStore attachments,
+    VoiceTranscriber transcriber,
     SessionWorkQueue queue,
     ChatRoutes routes,
     IDbContextFactory<AppDbContext> dbFactory,
@@ -34,6 +35,8 @@ public sealed partial class MessagingInbox(
     public const string NotPublishedReply = "This chatbot is not available yet.";
 
     public const string VoiceNotSupportedReply = "Sorry, this chatbot cannot listen to voice messages yet. Please type your message.";
+
+    public const string VoiceFailedReply = "Sorry, I could not understand that voice message. Please try again or type your message.";
 
     public const string UnsupportedReply = "Sorry, I can only read text messages, photos and documents.";
 
@@ -169,11 +172,25 @@ public sealed partial class MessagingInbox(
             await RecordHandledAsync(channel, sessionId.Value, message, ct);
             return Received.Answered;
         }
+        IReadOnlyList<int>? voiceFiles = null;
         if (message.Content is InboundContent.Voice && text.Length == 0)
         {
-            await RecordHandledAsync(channel, sessionId.Value, message, ct);
-            Reply(platform, channel, message.SenderId, VoiceNotSupportedReply);
-            return Received.Answered;
+            if (!VoiceTranscriber.IsOn(channel))
+            {
+                await RecordHandledAsync(channel, sessionId.Value, message, ct);
+                Reply(platform, channel, message.SenderId, VoiceNotSupportedReply);
+                return Received.Answered;
+            }
+            // The voice note is stored with the message; its words are what the bot reads.
+            var (transcript, audioFiles) = await TranscribeAsync(platform, channel, sessionId.Value, message, ct);
+            if (transcript is null)
+            {
+                await RecordHandledAsync(channel, sessionId.Value, message, ct);
+                Reply(platform, channel, message.SenderId, VoiceFailedReply);
+                return Received.Answered;
+            }
+            text = transcript;
+            voiceFiles = audioFiles;
         }
         if (message.Content is InboundContent.Unsupported)
         {
@@ -181,9 +198,9 @@ public sealed partial class MessagingInbox(
             Reply(platform, channel, message.SenderId, UnsupportedReply);
             return Received.Answered;
         }
-        var files = message.Content == InboundContent.Media
+        var files = voiceFiles ?? (message.Content == InboundContent.Media
             ? await DownloadAsync(platform, channel, sessionId.Value, message, ct)
-            : [];
+            : []);
         InboundMessage row;
         try
         {
@@ -281,6 +298,32 @@ public sealed partial class MessagingInbox(
         }
     }
 
+    private async Task<(string? Text, IReadOnlyList<int> Files)> TranscribeAsync(IMessagingPlatform platform, ChannelCredentials channel, Guid sessionId,
+        ChannelInbound message, CancellationToken ct)
+    {
+        UploadedFile? audio = null;
+        try
+        {
+            audio = message.Media.Count == 0 ? null : await platform.DownloadAsync(channel, message.Media[0], ct);
+        }
+        catch (Exception ex) when (ex is ChannelSendException or HttpRequestException or IOException)
+        {
+            LogDownloadFailed(ex, channel.ChannelId, message.ExternalId);
+        }
+        if (audio is null || audio.Content.LongLength > ChatAttachmentStore.MaxFileBytes)
+        {
+            return (null, []);
+        }
+        var (text, problem) = await transcriber.TranscribeAsync(channel, audio, ct);
+        if (text is null)
+        {
+            LogTranscriptionFailed(channel.ChannelId, message.ExternalId, problem ?? "");
+            return (null, []);
+        }
+        var saved = await attachments.SaveAsync(channel.TeamId, sessionId, [audio], ct, fromPlatform: true);
+        return (text, saved.Succeeded ? saved.Value!.Select(a => a.Id).ToList() : []);
+    }
+
     private async Task<IReadOnlyList<int>> DownloadAsync(IMessagingPlatform platform, ChannelCredentials channel, Guid sessionId,
         ChannelInbound message, CancellationToken ct)
     {
@@ -303,7 +346,7 @@ public sealed partial class MessagingInbox(
         {
             return [];
         }
-        var saved = await attachments.SaveAsync(channel.TeamId, sessionId, files, ct);
+        var saved = await attachments.SaveAsync(channel.TeamId, sessionId, files, ct, fromPlatform: true);
         return saved.Succeeded ? saved.Value!.Select(a => a.Id).ToList() : [];
     }
 
@@ -371,6 +414,9 @@ public sealed partial class MessagingInbox(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not fetch a file of message {ExternalId} on channel {ChannelId}")]
     private partial void LogDownloadFailed(Exception ex, Guid channelId, string externalId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Voice message {ExternalId} on channel {ChannelId} was not transcribed: {Problem}")]
+    private partial void LogTranscriptionFailed(Guid channelId, string externalId, string problem);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Following inbound message {InboundId} failed")]
     private partial void LogFollowFailed(Exception ex, Guid inboundId);

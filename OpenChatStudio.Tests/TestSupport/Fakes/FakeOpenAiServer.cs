@@ -25,6 +25,35 @@ public sealed class FakeOpenAiServer : FakeLlmServer
     {
         app.MapPost("/v1/chat/completions", HandleAsync);
         app.MapPost("/openai/deployments/{deployment}/chat/completions", HandleAsync);
+        app.MapPost("/v1/audio/transcriptions", (Delegate)new Func<HttpContext, Task<IResult>>(TranscribeAsync));
+    }
+
+    /// <summary>Transcriptions received: (model, file name, Authorization header).</summary>
+    public List<(string Model, string FileName, string Authorization)> Transcriptions { get; } = [];
+
+    /// <summary>
+    /// OpenAI's <c>/audio/transcriptions</c> (multipart: file, model → <c>{"text"}</c>). The fake "hears" the file's bytes
+    /// as UTF-8 text, so a test chooses what the voice note says; a file saying FAIL gets a 500.
+    /// </summary>
+    private async Task<IResult> TranscribeAsync(HttpContext context)
+    {
+        var form = await context.Request.ReadFormAsync();
+        var file = form.Files["file"];
+        var model = form["model"].ToString();
+        if (file is null || model.Length == 0)
+        {
+            return Results.Json(new JsonObject { ["error"] = new JsonObject { ["message"] = "file and model are required", ["type"] = "invalid_request_error" } },
+                statusCode: 400);
+        }
+        lock (Transcriptions)
+        {
+            Transcriptions.Add((model, file.FileName, context.Request.Headers.Authorization.ToString()));
+        }
+        using var reader = new StreamReader(file.OpenReadStream());
+        var heard = await reader.ReadToEndAsync();
+        return heard.StartsWith("FAIL", StringComparison.Ordinal)
+            ? Results.Json(new JsonObject { ["error"] = new JsonObject { ["message"] = "internal detail: db at 10.0.0.5", ["type"] = "server_error" } }, statusCode: 500)
+            : Results.Json(new JsonObject { ["text"] = heard });
     }
 
     private async Task HandleAsync(HttpContext context)

@@ -30,6 +30,7 @@ public sealed class MessagingFixture : IAsyncLifetime
         App.ExtraSettings["Channels:Twilio:ApiBaseUrl"] = Twilio.Root.ToString();
         App.ExtraSettings["Channels:Meta:ApiBaseUrl"] = Meta.Root.ToString();
         App.ExtraSettings["Channels:OutboxSweepSeconds"] = "0.3";
+        App.ExtraSettings["Outbound:AllowPrivateNetworks"] = "true";   // the fake speech-to-text provider is on loopback
         await ((IAsyncLifetime)App).InitializeAsync();
     }
 

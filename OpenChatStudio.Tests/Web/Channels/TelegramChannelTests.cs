@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using OpenChatStudio.Tests.TestSupport.Fakes;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -397,6 +398,48 @@ public sealed class TelegramChannelTests(MessagingFixture fixture) : IClassFixtu
         await fixture.App.Services.GetRequiredService<ChannelOutbox>().WhenIdleAsync();
         Assert.Equal(2, fixture.Telegram.SentTo(chat).Count);
         Assert.Equal(1, await db.ChatMessages.IgnoreQueryFilters().CountAsync(m => m.SessionId == session.Id && m.Content == "Did you get this?"));
+    }
+
+    [Fact]
+    public async Task AVoiceNote_IsTranscribedByTheChannelsProvider_StoredWithTheMessage_AndAnswered()
+    {
+        var (bot, telegramBot, channel) = await fixture.ConnectAsync();
+        await using var openAi = await FakeOpenAiServer.StartAsync();
+        var provider = (await fixture.App.Services.GetRequiredService<OpenChatStudio.Core.Providers.ProviderService>().CreateAsync(bot.Access,
+            new OpenChatStudio.Core.Providers.ProviderInput("Whisper", OpenChatStudio.Core.Llm.LlmProviderType.OpenAICompatible, openAi.BaseUri.ToString(), "sk-voice"),
+            CancellationToken.None));
+        Assert.True(provider.Succeeded, provider.Error);
+        var messaging = fixture.App.Services.GetRequiredService<MessagingChannelService>();
+        var chat = NewChat();
+        var voice = new JsonObject { ["voice"] = new JsonObject { ["file_id"] = "", ["file_unique_id"] = "v", ["duration"] = 3, ["mime_type"] = "audio/ogg" } };
+        JsonObject VoiceUpdate(string says)
+        {
+            var fileId = $"voice-{Guid.NewGuid():N}";
+            fixture.Telegram.AddFile(fileId, Encoding.UTF8.GetBytes(says));
+            voice["voice"]!["file_id"] = fileId;
+            return fixture.Telegram.MessageUpdate(chat, "Ada", voice);
+        }
+
+        // Without a provider: a plain answer, and the bot does not run.
+        await fixture.Telegram.SendUpdateAsync(telegramBot, VoiceUpdate("I feel dizzy"));
+        var sent = await fixture.Telegram.WaitForMessagesAsync(chat, 1);
+        Assert.Equal(MessagingInbox.VoiceNotSupportedReply, sent[0].Text);
+
+        Assert.True((await messaging.SetTranscriptionAsync(bot.Access, channel.Id, provider.Value!.Id, null, CancellationToken.None)).Succeeded);
+        await fixture.Telegram.SendUpdateAsync(telegramBot, VoiceUpdate("I feel dizzy"));
+
+        sent = await fixture.Telegram.WaitForMessagesAsync(chat, 2);
+        Assert.Contains("you said &quot;I feel dizzy", sent[1].Text);
+        var call = Assert.Single(openAi.Transcriptions);
+        Assert.Equal((VoiceTranscriber.DefaultModel, "Bearer sk-voice"), (call.Model, call.Authorization));
+        await using AppDbContext db = fixture.Db();
+        var human = await db.ChatMessages.IgnoreQueryFilters().SingleAsync(m => m.Content == "I feel dizzy" && db.ChatSessions.Any(s => s.Id == m.SessionId && s.ChannelId == channel.Id));
+        Assert.Equal("audio/ogg", (await db.ChatAttachments.IgnoreQueryFilters().SingleAsync(a => a.MessageId == human.Id)).ContentType);
+
+        // A provider failure: a plain answer, never the provider's error text.
+        await fixture.Telegram.SendUpdateAsync(telegramBot, VoiceUpdate("FAIL please"));
+        sent = await fixture.Telegram.WaitForMessagesAsync(chat, 3);
+        Assert.Equal(MessagingInbox.VoiceFailedReply, sent[2].Text);
     }
 
     [Fact]
