@@ -64,6 +64,7 @@ public static class CoreRegistration
         services.TryAddSingleton<Channels.Messaging.ChannelOutbox>();
         services.TryAddSingleton<Channels.Messaging.BotTrigger>();
         services.TryAddSingleton<Channels.Messaging.VoiceTranscriber>();
+        services.TryAddSingleton<Channels.Messaging.ChannelPacer>();
         services.TryAddSingleton<IOutboundSignal>(sp => sp.GetRequiredService<Channels.Messaging.ChannelOutbox>());
         services.AddHostedService(sp => sp.GetRequiredService<Channels.Messaging.ChannelOutbox>());
         services.AddMessagingPlatform<Channels.Telegram.TelegramPlatform>();

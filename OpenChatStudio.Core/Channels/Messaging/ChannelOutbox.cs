@@ -19,6 +19,7 @@ public sealed partial class ChannelOutbox(
     IDbContextFactory<AppDbContext> dbFactory,
     MessagingChannelService channels,
     MessagingOptions options,
+    ChannelPacer pacer,
     TimeProvider clock,
     ILogger<ChannelOutbox> logger) : BackgroundService, IOutboundSignal
 {
@@ -195,6 +196,7 @@ public sealed partial class ChannelOutbox(
             string id;
             try
             {
+                await pacer.WaitTurnAsync(channel.ChannelId, platform.Info.SendsPerSecond, ct);
                 id = await platform.SendTextAsync(channel, target.Recipient, parts[i], windowOpen, ct);
             }
             catch (ChannelSendException ex)

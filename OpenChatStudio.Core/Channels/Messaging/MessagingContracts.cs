@@ -128,6 +128,9 @@ public sealed record MessagingPlatformInfo(
     IReadOnlyList<ChannelSettingField> Fields,
     string SetupHelp)
 {
+    /// <summary>At most this many messages a second per channel (0: no pacing; the platform queues, as Twilio does).</summary>
+    public int SendsPerSecond { get; init; }
+
     /// <summary>Settings the platform generates and the team must copy into the platform's console (Meta's verify token).</summary>
     public IReadOnlyList<ChannelSettingField> Generated { get; init; } = [];
 }

@@ -53,6 +53,7 @@ public sealed class MetaWhatsAppPlatform(MessagingOptions options) : IMessagingP
         ],
         "In your Meta app, open WhatsApp → Configuration, set the callback URL shown after connecting, paste the verify token shown beside it, and subscribe to the \"messages\" field.")
     {
+        SendsPerSecond = 80,   // the Cloud API's default throughput per number
         Generated = [new ChannelSettingField(VerifyTokenKey, "Verify token", "Paste this in Meta's webhook configuration beside the callback URL.", Secret: false)],
     };
 

@@ -39,7 +39,10 @@ public sealed partial class TelegramPlatform(MessagingOptions options) : IMessag
         RegistersWebhook: true,
         SupportsFiles: true,
         [new ChannelSettingField(BotTokenKey, "Bot token", "Create a bot with @BotFather (/newbot) and paste the token it gives you.", Secret: true)],
-        "Talk to @BotFather in Telegram, send /newbot, and paste the token here. Saving registers this server's webhook with Telegram.");
+        "Talk to @BotFather in Telegram, send /newbot, and paste the token here. Saving registers this server's webhook with Telegram.")
+    {
+        SendsPerSecond = 30,   // Telegram's broadcast limit for a bot
+    };
 
     public string? Validate(IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> secrets) =>
         secrets.TryGetValue(BotTokenKey, out var token) && !TokenShape().IsMatch(token)
