@@ -161,12 +161,16 @@ public class MessagingChannelsPageTests : IClassFixture<BrowserFixture>, IAsyncL
         var answered = await _telegram.WaitForMessagesAsync(4242, 1);
         Assert.Contains("Is the clinic open today?", answered[0].Text);
 
-        // Off: the participant is told so, and the bot does not run.
+        // Off, with the team's own message: the participant is told so, and the bot does not run.
+        await card.Locator("input[data-testid=messaging-off-message], [data-testid=messaging-off-message] input").First
+            .FillAsync("The nurse line is closed until Monday.");
+        await card.GetByTestId("messaging-off-save").ClickAsync();
+        await Expect(page.GetByText("Message saved.")).ToBeVisibleAsync();
         await card.Locator("input[data-testid=messaging-enabled], [data-testid=messaging-enabled] input").First.ClickAsync();
         await Expect(card.GetByTestId("messaging-state")).ToHaveTextAsync("Off");
         await _telegram.SendUpdateAsync(telegramBot, _telegram.TextUpdate(4242, "Hello?"));
         var offAnswer = await _telegram.WaitForMessagesAsync(4242, 2);
-        Assert.Equal(OpenChatStudio.Core.Channels.ChatbotChannel.DefaultDisabledMessage, offAnswer[1].Text);
+        Assert.Equal("The nurse line is closed until Monday.", offAnswer[1].Text);
 
         // Removed after confirming: Telegram is told to stop sending.
         await card.GetByTestId("delete-messaging").ClickAsync();
