@@ -3,12 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace OpenChatStudio.Tests.TestSupport.Fakes;
 
@@ -42,31 +37,27 @@ public sealed class FakeMetaGraphServer : IAsyncDisposable
     public static async Task<FakeMetaGraphServer> StartAsync()
     {
         var server = new FakeMetaGraphServer();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.MapPost("/{id}/messages", server.SendAsync);
-        app.MapGet("/media-bytes/{id}", (string id) => server._media.TryGetValue(id, out var bytes) ? Results.Bytes(bytes, "image/jpeg") : Results.NotFound());
-        app.MapGet("/{id}", (string id, HttpContext http) =>
+        (server._app, server.Root) = await LocalFake.StartAsync(app =>
         {
-            if (server._numbers.TryGetValue(id, out var number))
+            app.MapPost("/{id}/messages", server.SendAsync);
+            app.MapGet("/media-bytes/{id}", (string id) => server._media.TryGetValue(id, out var bytes) ? Results.Bytes(bytes, "image/jpeg") : Results.NotFound());
+            app.MapGet("/{id}", (string id, HttpContext http) =>
             {
-                return server.Authorized(http, number)
-                    ? Results.Json(new JsonObject { ["display_phone_number"] = number.Display, ["verified_name"] = "Clinic", ["id"] = id })
-                    : Error(401, 190, "Invalid OAuth access token - Cannot parse access token");
-            }
-            if (server._media.ContainsKey(id))
-            {
-                return server._numbers.Values.Any(n => server.Authorized(http, n))
-                    ? Results.Json(new JsonObject { ["url"] = $"{server.Root}media-bytes/{id}", ["mime_type"] = "image/jpeg", ["id"] = id })
-                    : Error(401, 190, "Invalid OAuth access token");
-            }
-            return Error(400, 100, $"Unsupported get request. Object with ID '{id}' does not exist");
+                if (server._numbers.TryGetValue(id, out var number))
+                {
+                    return server.Authorized(http, number)
+                        ? Results.Json(new JsonObject { ["display_phone_number"] = number.Display, ["verified_name"] = "Clinic", ["id"] = id })
+                        : Error(401, 190, "Invalid OAuth access token - Cannot parse access token");
+                }
+                if (server._media.ContainsKey(id))
+                {
+                    return server._numbers.Values.Any(n => server.Authorized(http, n))
+                        ? Results.Json(new JsonObject { ["url"] = $"{server.Root}media-bytes/{id}", ["mime_type"] = "image/jpeg", ["id"] = id })
+                        : Error(401, 190, "Invalid OAuth access token");
+                }
+                return Error(400, 100, $"Unsupported get request. Object with ID '{id}' does not exist");
+            });
         });
-        await app.StartAsync();
-        server.Root = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/'));
-        server._app = app;
         return server;
     }
 
@@ -93,23 +84,8 @@ public sealed class FakeMetaGraphServer : IAsyncDisposable
         }
     }
 
-    public async Task<IReadOnlyList<Sent>> WaitForMessagesAsync(string to, int count, TimeSpan? timeout = null)
-    {
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var sent = SentTo(to);
-            if (sent.Count >= count)
-            {
-                return sent;
-            }
-            if (DateTime.UtcNow > until)
-            {
-                throw new TimeoutException($"{to} got {sent.Count} of {count} messages: {string.Join(" | ", sent.Select(m => m.Text))}");
-            }
-            await Task.Delay(50);
-        }
-    }
+    public Task<IReadOnlyList<Sent>> WaitForMessagesAsync(string to, int count, TimeSpan? timeout = null) =>
+        LocalFake.WaitForAsync(to, () => SentTo(to), count, timeout, m => m.Text);
 
     /// <summary>A webhook body with one message from <paramref name="waId"/> (type text unless <paramref name="message"/> says otherwise).</summary>
     public static JsonObject Webhook(Number number, string waId, JsonObject message, string name = "Thandi")

@@ -5,12 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace OpenChatStudio.Tests.TestSupport.Fakes;
 
@@ -49,18 +44,14 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
     public static async Task<FakeTelegramServer> StartAsync()
     {
         var server = new FakeTelegramServer();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.MapPost("/bot{token}/{method}", server.HandleAsync);
-        app.MapGet("/file/bot{token}/{*path}", (string token, string path) =>
-            server._bots.ContainsKey(token) && server._files.TryGetValue(path, out var bytes)
-                ? Results.Bytes(bytes, "application/octet-stream")
-                : Results.NotFound());
-        await app.StartAsync();
-        server.Root = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/'));
-        server._app = app;
+        (server._app, server.Root) = await LocalFake.StartAsync(app =>
+        {
+            app.MapPost("/bot{token}/{method}", server.HandleAsync);
+            app.MapGet("/file/bot{token}/{*path}", (string token, string path) =>
+                server._bots.ContainsKey(token) && server._files.TryGetValue(path, out var bytes)
+                    ? Results.Bytes(bytes, "application/octet-stream")
+                    : Results.NotFound());
+        });
         return server;
     }
 
@@ -104,23 +95,8 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
     public IReadOnlyList<SentMessage> SentTo(long chatId) => Sent.Where(m => m.ChatId == chatId).ToList();
 
     /// <summary>Waits until <paramref name="count"/> messages went to the chat (or fails after <paramref name="timeout"/>).</summary>
-    public async Task<IReadOnlyList<SentMessage>> WaitForMessagesAsync(long chatId, int count, TimeSpan? timeout = null)
-    {
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var sent = SentTo(chatId);
-            if (sent.Count >= count)
-            {
-                return sent;
-            }
-            if (DateTime.UtcNow > until)
-            {
-                throw new TimeoutException($"Chat {chatId} got {sent.Count} of {count} messages: {string.Join(" | ", sent.Select(m => m.Text))}");
-            }
-            await Task.Delay(50);
-        }
-    }
+    public Task<IReadOnlyList<SentMessage>> WaitForMessagesAsync(long chatId, int count, TimeSpan? timeout = null) =>
+        LocalFake.WaitForAsync($"Chat {chatId}", () => SentTo(chatId), count, timeout, m => m.Text);
 
     /// <summary>A text message from a private chat, as an update; returns its update_id.</summary>
     public JsonObject TextUpdate(long chatId, string text, string firstName = "Ada") =>

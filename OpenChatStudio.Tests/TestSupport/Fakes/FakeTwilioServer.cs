@@ -3,12 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace OpenChatStudio.Tests.TestSupport.Fakes;
 
@@ -38,20 +33,16 @@ public sealed class FakeTwilioServer : IAsyncDisposable
     public static async Task<FakeTwilioServer> StartAsync()
     {
         var server = new FakeTwilioServer();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.MapPost("/2010-04-01/Accounts/{sid}/Messages.json", server.SendMessageAsync);
-        app.MapGet("/2010-04-01/Accounts/{sid}.json", (string sid, HttpContext http) => server.Authorized(http, sid)
-            ? Results.Json(new JsonObject { ["sid"] = sid, ["friendly_name"] = "Clinic account", ["status"] = "active" })
-            : Error(401, 20003, "Authenticate"));
-        app.MapGet("/media/{id}", (string id, HttpContext http) => server._media.TryGetValue(id, out var bytes) && server.AnyAuthorized(http)
-            ? Results.Bytes(bytes, "image/jpeg")
-            : Results.NotFound());
-        await app.StartAsync();
-        server.Root = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/'));
-        server._app = app;
+        (server._app, server.Root) = await LocalFake.StartAsync(app =>
+        {
+            app.MapPost("/2010-04-01/Accounts/{sid}/Messages.json", server.SendMessageAsync);
+            app.MapGet("/2010-04-01/Accounts/{sid}.json", (string sid, HttpContext http) => server.Authorized(http, sid)
+                ? Results.Json(new JsonObject { ["sid"] = sid, ["friendly_name"] = "Clinic account", ["status"] = "active" })
+                : Error(401, 20003, "Authenticate"));
+            app.MapGet("/media/{id}", (string id, HttpContext http) => server._media.TryGetValue(id, out var bytes) && server.AnyAuthorized(http)
+                ? Results.Bytes(bytes, "image/jpeg")
+                : Results.NotFound());
+        });
         return server;
     }
 
@@ -80,23 +71,8 @@ public sealed class FakeTwilioServer : IAsyncDisposable
         }
     }
 
-    public async Task<IReadOnlyList<SentMessage>> WaitForMessagesAsync(string to, int count, TimeSpan? timeout = null)
-    {
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var sent = SentTo(to);
-            if (sent.Count >= count)
-            {
-                return sent;
-            }
-            if (DateTime.UtcNow > until)
-            {
-                throw new TimeoutException($"{to} got {sent.Count} of {count} messages: {string.Join(" | ", sent.Select(m => m.Body))}");
-            }
-            await Task.Delay(50);
-        }
-    }
+    public Task<IReadOnlyList<SentMessage>> WaitForMessagesAsync(string to, int count, TimeSpan? timeout = null) =>
+        LocalFake.WaitForAsync(to, () => SentTo(to), count, timeout, m => m.Body);
 
     /// <summary>An inbound message's webhook form, as Twilio posts it.</summary>
     public static Dictionary<string, string> InboundForm(Account account, string from, string to, string body, string? profileName = null,
