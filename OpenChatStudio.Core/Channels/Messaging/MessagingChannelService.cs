@@ -157,22 +157,9 @@ public sealed partial class MessagingChannelService
             SettingsJson = JsonSerializer.Serialize(cleanSettings),
             ProtectedSecrets = protector.Protect(JsonSerializer.Serialize(cleanSecrets)),
         };
-        var credentials = ToCredentials(channel);
-        var check = await platform.TestConnectionAsync(credentials, ct);
-        if (!check.Ok)
+        if (await ConnectAsync(platform, channel, requestBaseUrl, ct) is { } refused)
         {
-            return Result<ChannelInfo>.Fail(check.Message);
-        }
-        if (platform.Info.RegistersWebhook)
-        {
-            try
-            {
-                await platform.RegisterWebhookAsync(credentials, WebhookUrl(kind, channel.Id, requestBaseUrl), ct);
-            }
-            catch (ChannelSendException ex)
-            {
-                return Result<ChannelInfo>.Fail($"{platform.Info.DisplayName} refused the webhook: {ex.Message}");
-            }
+            return Result<ChannelInfo>.Fail(refused);
         }
         db.ChatbotChannels.Add(channel);
         await db.SaveChangesAsync(ct);
@@ -201,22 +188,9 @@ public sealed partial class MessagingChannelService
         }
         channel.SettingsJson = JsonSerializer.Serialize(cleanSettings);
         channel.ProtectedSecrets = protector.Protect(JsonSerializer.Serialize(cleanSecrets));
-        var credentials = ToCredentials(channel);
-        var check = await platform.TestConnectionAsync(credentials, ct);
-        if (!check.Ok)
+        if (await ConnectAsync(platform, channel, requestBaseUrl, ct) is { } refused)
         {
-            return Result<ChannelInfo>.Fail(check.Message);
-        }
-        if (platform.Info.RegistersWebhook)
-        {
-            try
-            {
-                await platform.RegisterWebhookAsync(credentials, WebhookUrl(channel.Kind, channel.Id, requestBaseUrl), ct);
-            }
-            catch (ChannelSendException ex)
-            {
-                return Result<ChannelInfo>.Fail($"{platform.Info.DisplayName} refused the webhook: {ex.Message}");
-            }
+            return Result<ChannelInfo>.Fail(refused);
         }
         await db.SaveChangesAsync(ct);
         return Result<ChannelInfo>.Ok(ChannelService.ToInfo(channel));
@@ -325,6 +299,30 @@ public sealed partial class MessagingChannelService
         db.ChatbotChannels.Remove(channel);
         await db.SaveChangesAsync(ct);
         return Result<bool>.Ok(true);
+    }
+
+    /// <summary>Tests the channel's credentials and registers its webhook where the platform allows; the reason when either fails.</summary>
+    private async Task<string?> ConnectAsync(IMessagingPlatform platform, ChatbotChannel channel, string? requestBaseUrl, CancellationToken ct)
+    {
+        var credentials = ToCredentials(channel);
+        var check = await platform.TestConnectionAsync(credentials, ct);
+        if (!check.Ok)
+        {
+            return check.Message;
+        }
+        if (!platform.Info.RegistersWebhook)
+        {
+            return null;
+        }
+        try
+        {
+            await platform.RegisterWebhookAsync(credentials, WebhookUrl(channel.Kind, channel.Id, requestBaseUrl), ct);
+            return null;
+        }
+        catch (ChannelSendException ex)
+        {
+            return $"{platform.Info.DisplayName} refused the webhook: {ex.Message}";
+        }
     }
 
     private (Dictionary<string, string> Settings, Dictionary<string, string> Secrets, string? Problem) Clean(IMessagingPlatform platform,
