@@ -297,8 +297,10 @@ public sealed partial class ChatRuntime(
                 {
                     return await ProcessAsync(teamId, sessionId, text, hidden: false, retryOf: null, onToken, ct, MessageExtras.From(inbound));
                 }
-                var reply = await db.ChatMessages.Where(m => m.SessionId == sessionId && m.Sequence > human.Sequence && m.Role == MessageRole.Ai)
-                    .OrderBy(m => m.Sequence).Select(m => (Guid?)m.Id).FirstOrDefaultAsync(ct);
+                // Its own reply: the output of the run whose input was this message (the next bot message in the transcript may
+                // answer a later message another instance processed meanwhile).
+                var reply = await db.RunTraces.Where(t => t.SessionId == sessionId && t.InputMessageId == human.Id && t.OutputMessageId != null)
+                    .Select(t => t.OutputMessageId).FirstOrDefaultAsync(ct);
                 if (reply is not null)
                 {
                     return new ChatTurn(sessionId, human.Id, null, null, AlreadyHandled: true, ExistingReplyId: reply);

@@ -386,10 +386,13 @@ public class ChatApiTests : IClassFixture<OcsAppFactory>
             answered = new InboundMessage(bot.Access.TeamId, answeredSession, "all done", [], null, DateTime.UtcNow);
             answer = new ChatMessage(bot.Access.TeamId, answeredSession, 2, MessageRole.Ai, "stored reply");
             db.InboundMessages.Add(answered);
-            db.ChatMessages.AddRange(new ChatMessage(bot.Access.TeamId, answeredSession, 1, MessageRole.Human, "all done")
+            var question = new ChatMessage(bot.Access.TeamId, answeredSession, 1, MessageRole.Human, "all done")
             {
                 MetadataJson = $"{{\"inbound_id\":\"{answered.Id}\"}}",
-            }, answer);
+            };
+            db.ChatMessages.AddRange(question, answer);
+            // The run's trace links the question to its reply, written in the same save as the reply (as the runtime does).
+            db.RunTraces.Add(new RunTrace(bot.Access.TeamId, answeredSession, question.Id) { OutputMessageId = answer.Id });
             await db.SaveChangesAsync();
         }
 
