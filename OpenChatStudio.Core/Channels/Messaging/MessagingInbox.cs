@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using OpenChatStudio.Core.Chat;
@@ -74,7 +75,18 @@ public sealed partial class MessagingInbox(
         {
             return WebhookResponse.Problem(404, "No such channel.");
         }
-        var parsed = platform.Parse(request, channel);
+        WebhookParse parsed;
+        try
+        {
+            parsed = platform.Parse(request, channel);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or NullReferenceException
+            or KeyNotFoundException or ArgumentException or OverflowException)
+        {
+            // Valid JSON (or form) of an unexpected shape: the platform gets a 400, nothing is stored.
+            LogUnreadable(ex, channelId);
+            return WebhookResponse.Problem(400, "The webhook body has an unexpected shape for this platform.");
+        }
         if (parsed.Immediate is { } answer)
         {
             if (answer.Status >= 400)
@@ -405,6 +417,9 @@ public sealed partial class MessagingInbox(
         SHA256.HashData(Encoding.UTF8.GetBytes($"{channelId:N}|{senderId}"), hash);
         return new Guid(hash[..16]);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook call for channel {ChannelId} could not be read")]
+    private partial void LogUnreadable(Exception ex, Guid channelId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook call for channel {ChannelId} refused ({Status})")]
     private partial void LogRefused(Guid channelId, int status);

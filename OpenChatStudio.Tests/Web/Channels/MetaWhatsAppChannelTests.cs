@@ -168,6 +168,22 @@ public sealed class MetaWhatsAppChannelTests(MessagingFixture fixture) : IClassF
             System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(meta.Number.AppSecret), bytes)));
         Assert.Equal(HttpStatusCode.BadRequest, (await http.SendAsync(malformed)).StatusCode);
 
+        foreach (var oddShape in new[]
+                 {
+                     "{\"entry\": [{\"changes\": [{\"value\": {\"metadata\": \"x\", \"messages\": [{\"id\": 1}]}}]}]}",
+                     "{\"entry\": [{\"changes\": \"none\"}]}",
+                     "{\"entry\": 5}",
+                     "[]",
+                 })
+        {
+            var oddBytes = Encoding.UTF8.GetBytes(oddShape);
+            using var odd = new HttpRequestMessage(HttpMethod.Post, meta.WebhookUrl) { Content = new ByteArrayContent(oddBytes) };
+            odd.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(
+                System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(meta.Number.AppSecret), oddBytes)));
+            var answer = await http.SendAsync(odd);
+            Assert.True(answer.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.OK, $"{oddShape}: {answer.StatusCode}");
+        }
+
         await using AppDbContext db = fixture.Db();
         Assert.False(await db.InboundMessages.IgnoreQueryFilters().AnyAsync(m => m.ChannelId == meta.Channel.Id));
         Assert.False(await db.ChatSessions.IgnoreQueryFilters().AnyAsync(s => s.ChannelId == meta.Channel.Id));

@@ -101,6 +101,11 @@ public sealed class TelegramChannelTests(MessagingFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Contains("Not a Telegram update", await malformed.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(path, "{\"message\": {}}", telegramBot.SecretToken)).StatusCode);
+        foreach (var oddShape in new[] { "{\"update_id\": 5, \"message\": {}}", "{\"update_id\": 6, \"message\": {\"chat\": 7}}", "[1, 2]", "\"text\"" })
+        {
+            var odd = await PostAsync(path, oddShape, telegramBot.SecretToken);
+            Assert.True(odd.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.OK, $"{oddShape}: {odd.StatusCode}");
+        }
         Assert.Equal(HttpStatusCode.NotFound, (await PostAsync($"/channels/telegram/{Guid.NewGuid()}", "{}", telegramBot.SecretToken)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await PostAsync("/channels/telegram/not-a-guid", "{}", telegramBot.SecretToken)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await PostAsync($"/channels/whatsapp-nonsense/{channel.Id}", "{}", telegramBot.SecretToken)).StatusCode);
