@@ -33,6 +33,7 @@ app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
     : Serilog.Events.LogEventLevel.Information);
 app.UseSecurityHeaders();
 app.UseChatApiCors();
+app.UseNulGuard();
 app.UseApiErrors();
 app.UsePageErrors(app.Environment);
 app.UseAuthentication();

@@ -4,7 +4,7 @@
     python3 scripts/bad-input.py --base http://127.0.0.1:5000 [--chatbot <public id>] [--api-key <key>]
 
 Sends malformed, oversized, forged and foreign input to every public surface (chat API, OpenAI-compatible API, REST,
-sign-in) and checks each answer: the expected 4xx with a readable body, never a 5xx, never a hang. Without --chatbot
+sign-in, pages) and checks each answer: the expected 4xx with a readable body, never a 5xx, never a hang. Without --chatbot
 the cases that need a session are skipped; without --api-key the keyed cases are. Prints one line per case and
 "Bad-input battery: N tried, N held, M failed"; exits 1 when a case failed. Uses only the standard library.
 """
@@ -102,6 +102,13 @@ def main():
             b.case("task poll with a non-UUID task id", {404}, "GET", f"/api/chat/{session}/not-a-task/poll/", None, auth)
             b.case("poll/ with a malformed since", {400}, "GET", f"/api/chat/{session}/poll/?since=yesterday", None, auth)
             b.case("rating/ with a malformed body", {400}, "POST", f"/api/chat/{session}/rating/", "{", auth)
+            for name, body in bad_json.items():
+                if name != "a JSON array, not an object":
+                    b.case(f"rating/ with {name}", {400}, "POST", f"/api/chat/{session}/rating/", body.replace("chatbot_id", "rating") if isinstance(body, str) else body, auth)
+            nul_upload = (b'--b\r\nContent-Disposition: form-data; name="files"; filename*=UTF-8\'\'notes%00.txt\r\n'
+                          b'Content-Type: text/plain\r\n\r\nhello\r\n--b--\r\n')
+            b.case("upload/ with a NUL in the file name", {400}, "POST", f"/api/chat/{session}/upload/", nul_upload, auth,
+                   "multipart/form-data; boundary=b")
     else:
         print("(skipped the session cases: pass --chatbot <public id> of a public chatbot)")
 
@@ -120,9 +127,38 @@ def main():
         b.case("REST session of another team or unknown", {404}, "GET", f"/api/sessions/{unknown}/", None, {"X-api-key": args.api_key})
         b.case("REST list with a malformed cursor", {400}, "GET", "/api/sessions/?cursor=%%%", None, {"X-api-key": args.api_key})
         b.case("REST participant upsert with malformed JSON", {400}, "POST", "/api/participants/", "{", {"X-api-key": args.api_key})
+        rest = {"X-api-key": args.api_key}
+        for path in ("/api/participants/?identifier=a%00b", "/api/v1/participants?identifier=a%00b", "/api/sessions/?participant=a%00b",
+                     "/api/sessions/?tags=vip,a%00b", "/api/v1/sessions/?participant=a%00b&tags=x"):
+            b.case(f"REST filter with a NUL: {path}", {400}, "GET", path, None, rest)
+        # the broken part inside "state", where a lazy parser would meet it last
+        in_state = {name: body if not isinstance(body, str) or name == "malformed JSON" else
+                    '{"state": ' + body.replace("chatbot_id", "x") + "}" for name, body in bad_json.items()}
+        in_state["invalid UTF-8"] = b'{"state": {"x": "\xff\xfe"}}'
+        if args.chatbot:
+            for name, body in in_state.items():
+                if isinstance(body, str) and body.startswith('{"state"'):
+                    body = '{"experiment": "' + args.chatbot + '", ' + body[1:]
+                elif isinstance(body, bytes):
+                    body = b'{"experiment": "' + args.chatbot.encode() + b'", ' + body[1:]
+                b.case(f"REST session create with {name}", {400}, "POST", "/api/sessions/", body, rest)
+            status, text = b.case("REST session create", {201}, "POST", "/api/sessions/",
+                                  json.dumps({"experiment": args.chatbot, "state": {"old": True}}), rest)
+            rest_session = json.loads(text).get("id") if status == 201 else None
+            if rest_session:
+                for name, body in in_state.items():
+                    b.case(f"REST update_state with {name}", {400}, "PATCH", f"/api/sessions/{rest_session}/update_state/", body, rest)
+                b.case("widget poll/ of a REST-created session", {404}, "GET", f"/api/chat/{rest_session}/poll/", None, WIDGET_060)
     else:
         print("(skipped the keyed cases: pass --api-key <key with write access>)")
     b.case("REST without a key", {401}, "GET", "/api/experiments/")
+
+    # ---- accounts and pages: NUL outside JSON ---------------------------------------------------------------------
+    b.case("sign-in form with a NUL in the email", {400}, "POST", "/account/login",
+           "_handler=login&Input.Email=a%00b%40example.org&Input.Password=whatever-password", None, "application/x-www-form-urlencoded")
+    b.case("reset-password link with a NUL in the email", {400}, "GET", "/account/reset-password?email=a%00b%40example.org&code=x")
+    b.case("invitation link with a NUL in the token", {400}, "GET", "/invite/a%00b")
+    b.case("team page with a NUL in the slug", {400}, "GET", "/t/a%00b/chatbots")
 
     # ---- accounts ---------------------------------------------------------------------------------------------------
     b.case("sign-out posted without its antiforgery token", {400}, "POST", "/account/logout", "", None,

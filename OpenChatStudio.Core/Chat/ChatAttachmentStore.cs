@@ -45,6 +45,10 @@ public sealed class ChatAttachmentStore(IDbContextFactory<AppDbContext> dbFactor
         }
         foreach (var (name, contentType, size) in files)
         {
+            if (name.Contains('\0', StringComparison.Ordinal))
+            {
+                return "File names may not contain the NUL character (\\u0000).";
+            }
             if (size > MaxFileBytes)
             {
                 return $"File '{name}' exceeds maximum size of 50MB";
@@ -139,7 +143,8 @@ public sealed class ChatAttachmentStore(IDbContextFactory<AppDbContext> dbFactor
 
     private static string CleanName(string name)
     {
-        name = Path.GetFileName(name.Replace('\\', '/')).Trim();
+        // A platform's file name is stored as it came but for NUL, which PostgreSQL cannot store (requests with it are refused).
+        name = Path.GetFileName(name.Replace('\\', '/').Replace("\0", "", StringComparison.Ordinal)).Trim();
         if (name.Length == 0)
         {
             name = "file";

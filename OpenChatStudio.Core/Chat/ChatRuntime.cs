@@ -361,7 +361,9 @@ public sealed partial class ChatRuntime(
         var abandoned = await db.ChatMessages.IgnoreQueryFilters()
             .Where(m => m.Role == MessageRole.Human && m.CreatedAt < cutoff && !m.MetadataJson.Contains(marker)
                 && db.ChatSessions.IgnoreQueryFilters().Any(s => s.Id == m.SessionId && s.Platform == platform && s.ApiProof == null && s.EndedAt == null)
-                && !db.ChatMessages.IgnoreQueryFilters().Any(n => n.SessionId == m.SessionId && n.Sequence > m.Sequence))
+                && !db.ChatMessages.IgnoreQueryFilters().Any(n => n.SessionId == m.SessionId && n.Sequence > m.Sequence)
+                // A run trace means the pipeline ran to an end (a provider or pipeline error, shown as such): not lost with the process.
+                && !db.RunTraces.IgnoreQueryFilters().Any(t => t.InputMessageId == m.Id))
             .Take(1000).ToListAsync(ct);
         foreach (var message in abandoned)
         {

@@ -81,6 +81,43 @@ public sealed class OutboundPolicy(OutboundOptions options)
                 || (b[0] == 192 && b[1] == 0 && b[2] == 0)
                 || (b[0] == 198 && (b[1] == 18 || b[1] == 19)));    // benchmarking
         }
+        if (EmbeddedIPv4(address) is { } wrapped)
+        {
+            return IsPublic(wrapped);
+        }
+        var v6 = address.GetAddressBytes();
+        if ((v6[0] == 0x00 && v6[1] == 0x64 && v6[2] == 0xff && v6[3] == 0x9b && v6[4] == 0x00 && v6[5] == 0x01)   // 64:ff9b:1::/48, local-use NAT64
+            || (v6[0] == 0x20 && v6[1] == 0x01 && v6[2] == 0x0d && v6[3] == 0xb8))                               // 2001:db8::/32, documentation
+        {
+            return false;
+        }
         return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast);
+    }
+
+    /// <summary>
+    /// The IPv4 address an IPv6 address carries and reaches: NAT64 (64:ff9b::/96, RFC 6052: the gateway connects to the
+    /// last 32 bits), 6to4 (2002::/16, RFC 3056: bits 16–47) and the deprecated IPv4-compatible form (::a.b.c.d).
+    /// 64:ff9b::10.0.0.1 or 2002:0a00:0001:: reach a private network as surely as 10.0.0.1 does.
+    /// </summary>
+    private static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        var b = address.GetAddressBytes();
+        if (b.Length != 16)
+        {
+            return null;
+        }
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0)
+        {
+            return new IPAddress(b.AsSpan(12, 4));
+        }
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return new IPAddress(b.AsSpan(2, 4));
+        }
+        if (b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0 && !(b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] <= 1))   // not :: or ::1
+        {
+            return new IPAddress(b.AsSpan(12, 4));
+        }
+        return null;
     }
 }

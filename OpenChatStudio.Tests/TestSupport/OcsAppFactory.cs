@@ -28,11 +28,11 @@ public sealed class OcsAppFactory : WebApplicationFactory<Program>, IAsyncLifeti
         // Browser tests sign in many times from 127.0.0.1; the sign-in throttle's own tests set low limits in ExtraSettings.
         builder.UseSetting("Auth:SignInAttemptsPerIp", "100000");
         builder.UseSetting("Auth:SignInAttemptsPerAccount", "100000");
+        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");   // before ExtraSettings, so a log test can lower it
         foreach (var (key, value) in Database.Settings.Concat(ExtraSettings))
         {
             builder.UseSetting(key, value);
         }
-        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
         if (TestServices is { } configure)
         {
             builder.ConfigureServices(configure);

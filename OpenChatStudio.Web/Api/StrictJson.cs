@@ -14,6 +14,9 @@ public static class StrictJson
 {
     public const int MaxDepth = 64;
 
+    /// <summary>The one answer to NUL anywhere a caller sends text (JSON here, query strings, forms and paths in <c>NulGuard</c>).</summary>
+    public const string NulMessage = "Text may not contain the NUL character (\\u0000).";
+
     public static async Task<(JsonNode? Node, string? Error)> ParseAsync(Stream body, CancellationToken ct)
     {
         try
@@ -68,7 +71,7 @@ public static class StrictJson
     {
         if (text.Contains('\0', StringComparison.Ordinal))
         {
-            throw new StrictJsonException("Text may not contain the NUL character (\\u0000).");
+            throw new StrictJsonException(NulMessage);
         }
     }
 

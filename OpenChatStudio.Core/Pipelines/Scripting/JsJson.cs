@@ -38,7 +38,50 @@ internal static class JsJson
         {
             throw new PipelineNodeException($"{what} must be data (text, number, boolean, object, array or null), not a {Describe(value)}.");
         }
-        return JsonNode.Parse(json.AsString());
+        var text = json.AsString();
+        CheckDepth(text, what);
+        return JsonNode.Parse(text, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = MaxDataDepth });
+    }
+
+    /// <summary>
+    /// How deep data a script hands to the host (its output, participant data, session and temp state) may nest: as JSON
+    /// bodies of the APIs (<c>StrictJson.MaxDepth</c>) and System.Text.Json's default, which deeper state would break
+    /// later, when it is saved or read back.
+    /// </summary>
+    public const int MaxDataDepth = 64;
+
+    private static void CheckDepth(string json, string what)
+    {
+        var depth = 0;
+        var inString = false;
+        for (var i = 0; i < json.Length; i++)
+        {
+            var c = json[i];
+            if (inString)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+                continue;
+            }
+            switch (c)
+            {
+                case '"':
+                    inString = true;
+                    break;
+                case '[' or '{' when ++depth > MaxDataDepth:
+                    throw new PipelineNodeException(
+                        $"{what} nests more than {MaxDataDepth} levels deep. Data a script returns or saves may nest {MaxDataDepth} levels at most.");
+                case ']' or '}':
+                    depth--;
+                    break;
+            }
+        }
     }
 
     /// <summary>The node's output: text as is, anything else as JSON.</summary>
@@ -53,9 +96,13 @@ internal static class JsJson
             throw new PipelineNodeException("main() returned nothing. Return the node's output, e.g. 'return input;'.");
         }
         var json = JsSandboxGuards.Stringify(engine, value);
-        return json.IsUndefined()
-            ? throw new PipelineNodeException($"main() returned a {Describe(value)}; return text or data.")
-            : json.AsString();
+        if (json.IsUndefined())
+        {
+            throw new PipelineNodeException($"main() returned a {Describe(value)}; return text or data.");
+        }
+        var text = json.AsString();
+        CheckDepth(text, "main()'s return value");
+        return text;
     }
 
     /// <summary>How console.log shows one argument: text as is, data as JSON, errors and functions by their description.</summary>

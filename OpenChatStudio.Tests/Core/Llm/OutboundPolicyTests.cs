@@ -69,6 +69,17 @@ public sealed class OutboundPolicyTests : IAsyncLifetime
     [InlineData("fe80::1", false)]
     [InlineData("fd00::1", false)]
     [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("64:ff9b::10.0.0.1", false)]          // NAT64 of a private address
+    [InlineData("64:ff9b::a9fe:a9fe", false)]         // NAT64 of 169.254.169.254 (cloud metadata)
+    [InlineData("64:ff9b::127.0.0.1", false)]
+    [InlineData("64:ff9b:1::10.0.0.1", false)]        // local-use NAT64 prefix
+    [InlineData("2002:c0a8:0101::1", false)]          // 6to4 of 192.168.1.1
+    [InlineData("2002:7f00:0001::", false)]           // 6to4 of 127.0.0.1
+    [InlineData("2002:a9fe:a9fe::1", false)]          // 6to4 of 169.254.169.254
+    [InlineData("::10.0.0.1", false)]                 // IPv4-compatible (deprecated)
+    [InlineData("2001:db8::1", false)]                // documentation
+    [InlineData("64:ff9b::8.8.8.8", true)]            // NAT64 of a public address
+    [InlineData("2002:0808:0808::1", true)]           // 6to4 of 8.8.8.8
     [InlineData("8.8.8.8", true)]
     [InlineData("172.32.0.1", true)]
     [InlineData("2606:4700:4700::1111", true)]

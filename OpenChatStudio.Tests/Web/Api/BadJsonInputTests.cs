@@ -127,6 +127,69 @@ public class BadJsonInputTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task WidgetRating_BrokenJson_Are400(string name, string template)
+    {
+        var bot = await _kit.BotAsync();
+        var session = await _kit.StartAsync(bot);
+
+        var text = await Expect400Async(await _client.PostAsync($"/api/chat/{session}/rating/", Body(template, "rating")));
+
+        Assert.Contains("JSON parse error", text);
+        if (name == "nul")
+        {
+            Assert.Contains("NUL character", text);
+        }
+    }
+
+    /// <summary>The broken part nested inside the session's <c>state</c>, where a lazy parser would meet it last.</summary>
+    private static string InState(string template, string before) => "{" + before + "\"state\": " + template.Replace("{field}", "x", StringComparison.Ordinal) + "}";
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task RestCreateSession_BrokenJson_Are400_AndNothingIsStored(string name, string template)
+    {
+        var team = await ApiTestKit.CreateTeamAsync(_app);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/sessions/")
+        {
+            Content = Body(InState(template, $"\"experiment\": \"{team.PublicId}\", \"participant\": \"bad-json\", "), ""),
+        };
+        request.Headers.Add("X-api-key", team.WriteKey);
+
+        var text = await Expect400Async(await _client.SendAsync(request));
+
+        Assert.Contains("not valid JSON", text);
+        if (name == "nul")
+        {
+            Assert.Contains("NUL character", text);
+        }
+        var list = await _client.SendAsync(ApiTestKit.Request(HttpMethod.Get, "/api/sessions/", team.ReadKey), HttpStatusCode.OK);
+        Assert.Empty(list.GetProperty("results").EnumerateArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task RestUpdateState_BrokenJson_Are400_AndTheStateIsKept(string name, string template)
+    {
+        var team = await ApiTestKit.CreateTeamAsync(_app);
+        var created = await _client.SendAsync(
+            ApiTestKit.Request(HttpMethod.Post, "/api/sessions/", team.WriteKey, new { experiment = team.PublicId, state = new { old = true } }), HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString();
+        using var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/sessions/{id}/update_state/") { Content = Body(InState(template, ""), "") };
+        request.Headers.Add("X-api-key", team.WriteKey);
+
+        var text = await Expect400Async(await _client.SendAsync(request));
+
+        Assert.Contains("not valid JSON", text);
+        if (name == "nul")
+        {
+            Assert.Contains("NUL character", text);
+        }
+        var detail = await _client.SendAsync(ApiTestKit.Request(HttpMethod.Get, $"/api/sessions/{id}/", team.ReadKey), HttpStatusCode.OK);
+        Assert.True(detail.GetProperty("state").GetProperty("old").GetBoolean());
+    }
+
     [Fact]
     public async Task TaskPoll_IdThatIsNotAUuid_Is404_NotProcessingForever()
     {

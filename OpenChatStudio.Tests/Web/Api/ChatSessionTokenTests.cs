@@ -145,6 +145,48 @@ public class ChatSessionTokenTests(OcsAppFactory app) : IClassFixture<OcsAppFact
     }
 
     [Fact]
+    public async Task SessionsCreatedThroughTheRestApi_AreUnreachableFromTheChatApi_EvenWithTheTeamsKey()
+    {
+        var bot = await _kit.BotAsync();
+        var key = await _kit.ApiKeyAsync(bot);
+        var client = app.NewClient();
+        var create = new HttpRequestMessage(HttpMethod.Post, "/api/sessions/")
+        {
+            Content = JsonContent.Create(new
+            {
+                experiment = bot.PublicId,
+                participant = "rest-participant",
+                messages = new[] { new { role = "user", content = "private question" }, new { role = "assistant", content = "private answer" } },
+            }),
+        };
+        create.Headers.Add("X-api-key", key);
+        var session = (await BodyAsync(await client.SendAsync(create), 201)).GetProperty("id").GetGuid();
+
+        foreach (var (withKey, widgetVersion) in new[] { (true, "0.6.0"), (true, (string?)null), (false, "0.6.0") })
+        {
+            foreach (var request in new[]
+                     {
+                         Request(HttpMethod.Get, $"/api/chat/{session}/poll/", widgetVersion: widgetVersion),
+                         Request(HttpMethod.Get, $"/api/chat/{session}/rendered/", widgetVersion: widgetVersion),
+                         Request(HttpMethod.Post, $"/api/chat/{session}/message/", new { message = "injected" }, widgetVersion: widgetVersion),
+                         Request(HttpMethod.Post, $"/api/chat/{session}/end/", new { }, widgetVersion: widgetVersion),
+                     })
+            {
+                if (withKey)
+                {
+                    request.Headers.Add("X-api-key", key);
+                }
+                var problem = await BodyAsync(await client.SendAsync(request), 404);
+                Assert.Equal("No session matches the given query.", problem.GetProperty("detail").GetString());
+            }
+        }
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateForTeamAsync(bot.Access.TeamId, default);
+        Assert.Equal(["private question", "private answer"],
+            await db.ChatMessages.Where(m => m.SessionId == session).OrderBy(m => m.Sequence).Select(m => m.Content).ToListAsync());
+        Assert.Null(await db.ChatSessions.Where(s => s.Id == session).Select(s => s.EndedAt).SingleAsync());
+    }
+
+    [Fact]
     public async Task ReadOnlyApiKey_ReadsSessions_ButCannotStartSendRateOrEnd()
     {
         var bot = await _kit.BotAsync();
@@ -182,6 +224,7 @@ public class ChatSessionTokenTests(OcsAppFactory app) : IClassFixture<OcsAppFact
         var lost = (await runtime.StartSessionAsync(bot.Access.TeamId, bot.Id, participant.Id, OpenAiApi.Platform, null, default)).SessionId;
         var running = (await runtime.StartSessionAsync(bot.Access.TeamId, bot.Id, participant.Id, OpenAiApi.Platform, null, default)).SessionId;
         var answered = (await runtime.StartSessionAsync(bot.Access.TeamId, bot.Id, participant.Id, OpenAiApi.Platform, null, default)).SessionId;
+        var failed = (await runtime.StartSessionAsync(bot.Access.TeamId, bot.Id, participant.Id, OpenAiApi.Platform, null, default)).SessionId;
         var dbFactory = app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
         var old = DateTime.UtcNow - ChatInboxRecovery.AbandonedAfter - TimeSpan.FromMinutes(1);
         await using (var db = await dbFactory.CreateForTeamAsync(bot.Access.TeamId, default))
@@ -192,6 +235,11 @@ public class ChatSessionTokenTests(OcsAppFactory app) : IClassFixture<OcsAppFact
             db.ChatMessages.Add(new ChatMessage(bot.Access.TeamId, running, 1, MessageRole.Human, "question in flight"));
             db.ChatMessages.Add(WithTime(new ChatMessage(bot.Access.TeamId, answered, 1, MessageRole.Human, "answered question"), old));
             db.ChatMessages.Add(WithTime(new ChatMessage(bot.Access.TeamId, answered, 2, MessageRole.Ai, "answer"), old));
+            // The fourth call failed with a provider error: the pipeline ran, its trace holds the error, no reply. The
+            // caller got the error; the app did not stop.
+            var failedQuestion = WithTime(new ChatMessage(bot.Access.TeamId, failed, 1, MessageRole.Human, "question the provider refused"), old);
+            db.ChatMessages.Add(failedQuestion);
+            db.RunTraces.Add(new RunTrace(bot.Access.TeamId, failed, failedQuestion.Id) { Error = "The provider answered 401 Unauthorized." });
             await db.SaveChangesAsync();
         }
 
@@ -203,6 +251,7 @@ public class ChatSessionTokenTests(OcsAppFactory app) : IClassFixture<OcsAppFact
         Assert.Equal(ChatInboxRecovery.AbandonedReason, Assert.Single((await review.GetAsync(bot.Access, lost, default))!.Messages).NotAnswered);
         Assert.Null(Assert.Single((await review.GetAsync(bot.Access, running, default))!.Messages).NotAnswered);
         Assert.All((await review.GetAsync(bot.Access, answered, default))!.Messages, m => Assert.Null(m.NotAnswered));
+        Assert.Null(Assert.Single((await review.GetAsync(bot.Access, failed, default))!.Messages).NotAnswered);
     }
 
     private static ChatMessage WithTime(ChatMessage message, DateTime at)

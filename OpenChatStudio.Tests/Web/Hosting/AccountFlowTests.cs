@@ -107,6 +107,10 @@ public partial class AccountFlowTests : IAsyncLifetime
     {
         await _app.CreateUserAsync("reset@example.test", "old-password");
         var client = _app.NewClient();
+        // Another device (or whoever took the password) is signed in with the old password.
+        var elsewhere = _app.NewClient();
+        await SsrForms.SignInAsync(elsewhere, "reset@example.test", "old-password");
+        Assert.Equal(HttpStatusCode.OK, (await elsewhere.GetAsync("/teams/new")).StatusCode);
 
         var sent = await SsrForms.SubmitAsync(client, "/account/forgot-password", "forgot",
             new Dictionary<string, string> { ["Input.Email"] = "reset@example.test" });
@@ -128,6 +132,30 @@ public partial class AccountFlowTests : IAsyncLifetime
         Assert.True(resetHtml.Contains("Your password was changed"), $"{(int)reset.StatusCode} {Regex.Match(resetHtml, "ocs-alert[^>]*>([^<]*)<").Groups[1].Value} | mail: {mail.Data}");
 
         await SsrForms.SignInAsync(_app.NewClient(), "reset@example.test", "new-password-1");
+        // The reset revoked every sign-in made before it.
+        var revoked = await elsewhere.GetAsync("/teams/new");
+        Assert.Equal(HttpStatusCode.Redirect, revoked.StatusCode);
+        Assert.Contains("/account/login", revoked.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task OperatorSetsANewPassword_OtherSignInsAreRevoked()
+    {
+        await _app.CreateUserAsync("operator-reset@example.test", "old-password");
+        var signedIn = _app.NewClient();
+        await SsrForms.SignInAsync(signedIn, "operator-reset@example.test", "old-password");
+        Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync("/teams/new")).StatusCode);
+
+        // What `admin set-password` runs.
+        await using var scope = _app.Services.CreateAsyncScope();
+        var set = await scope.ServiceProvider.GetRequiredService<OpenChatStudio.Core.Accounts.AccountService>()
+            .SetPasswordAsync("operator-reset@example.test", "brand-new-password");
+
+        Assert.True(set.Succeeded, set.Error);
+        var revoked = await signedIn.GetAsync("/teams/new");
+        Assert.Equal(HttpStatusCode.Redirect, revoked.StatusCode);
+        Assert.Contains("/account/login", revoked.Headers.Location!.OriginalString);
+        await SsrForms.SignInAsync(_app.NewClient(), "operator-reset@example.test", "brand-new-password");
     }
 
     [Fact]

@@ -57,6 +57,8 @@ public partial class ThrottleTests : IAsyncLifetime
         var seventh = await SignInAsync("user6@example.test", "Summer2026!!");
 
         Assert.Equal(HttpStatusCode.TooManyRequests, seventh.StatusCode);
+        Assert.InRange(seventh.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 300);   // within the 5-minute window
+        Assert.Matches("Too many sign-in attempts. Try again in \\d+ seconds.", Alert(await seventh.Content.ReadAsStringAsync()));
     }
 
     [Fact]
@@ -76,6 +78,8 @@ public partial class ThrottleTests : IAsyncLifetime
         var completion = await client.SendAsync(ApiTestKit.Bearer(HttpMethod.Post, $"/api/openai/{a.PublicId}/chat/completions", a.ReadKey,
             new { model = "x", messages = new[] { new { role = "user", content = "hi" } } }));
         Assert.Equal(HttpStatusCode.TooManyRequests, completion.StatusCode);
+        Assert.True(completion.Headers.RetryAfter?.Delta?.TotalSeconds > 0, $"Retry-After: {completion.Headers.RetryAfter}");
+        Assert.Equal("0", completion.Headers.GetValues("X-RateLimit-Remaining").Single());
         // ...and the team's other key has its own allowance.
         await client.SendAsync(ApiTestKit.Request(HttpMethod.Get, "/api/experiments/", a.WriteKey), HttpStatusCode.OK);
     }

@@ -16,12 +16,12 @@ public class CodeNodeHostSafetyTests
 {
     private readonly EngineHarness _engine = new();
 
-    private async Task<PipelineRunResult> RunAsync(string body)
+    private async Task<PipelineRunResult> RunAsync(string body, PipelineRunState? state = null)
     {
         var graph = PipelineGraphBuilder.WithStartAndEnd()
             .Node("code", CodeNode.TypeKey, new { code = $"function main(input) {{\n  {body}\n}}" })
             .Connect("start -> code", "code -> end").Build();
-        return await _engine.RunAsync(graph, "hi", new PipelineRunState("hi"));
+        return await _engine.RunAsync(graph, "hi", state ?? new PipelineRunState("hi"));
     }
 
     private const string Nested = "levels deep";
@@ -43,12 +43,17 @@ public class CodeNodeHostSafetyTests
     [InlineData("const mk = n => ({ get a() { return n ? mk(n - 1) : 1; } }); return JSON.stringify(mk(100000));")]
     [InlineData("const mk = n => ({ toJSON() { return { a: n ? mk(n - 1) : 1 }; } }); return JSON.stringify(mk(100000));")]
     [InlineData("const mk = n => ({ get a() { return n ? mk(n - 1) : 1; } }); return JSON.stringify(mk(100000), ['a']);")]
+    // Depth made by the parser from text.
+    [InlineData("return JSON.parse('['.repeat(100000) + ']'.repeat(100000));")]
+    [InlineData("return JSON.parse('{\"a\":'.repeat(100000) + '1' + '}'.repeat(100000));")]
+    [InlineData("return JSON.parse('['.repeat(100000) + ']'.repeat(100000), (k, v) => v);")]
     public async Task DeepNesting_FailsTheRunWithAClearError_AndTheHostLives(string body)
     {
         var result = await RunAsync(body);
 
         Assert.Equal("code", result.FailedNodeId);
-        Assert.Contains(Nested, result.Error);
+        // JSON.parse stops at Jint's own depth limit with a SyntaxError a script can catch.
+        Assert.Matches($"{Nested}|Max. depth level of JSON reached", result.Error);
         // The next run on the same node still works: nothing was left half-nested.
         var after = await RunAsync("return [[1, [2]], 3].join('|') + JSON.stringify({ a: [1, { b: 2 }] });");
         Assert.True(after.Succeeded, after.Error);
@@ -121,6 +126,45 @@ public class CodeNodeHostSafetyTests
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal(expected, result.Reply);
+    }
+
+    /// <summary>
+    /// Data a script hands to the host (its output, participant data, session and temp state) nests at most
+    /// <see cref="JsJsonLimit"/> levels, as JSON bodies of the APIs: deeper data (which System.Text.Json would refuse later,
+    /// when the state is saved or read back) fails the run here, with the limit in the message, and nothing is stored.
+    /// </summary>
+    [Theory]
+    [InlineData("return deep;")]
+    [InlineData("set_session_state_key('deep', deep); return 'saved';")]
+    [InlineData("set_participant_data_key('deep', deep); return 'saved';")]
+    [InlineData("set_participant_data({ deep }); return 'saved';")]
+    [InlineData("append_to_participant_data_key('deep', deep); return 'saved';")]
+    [InlineData("set_temp_state_key('deep', deep); return 'saved';")]
+    public async Task DataNestedTooDeeplyForTheHost_FailsTheRunWithAClearError(string use)
+    {
+        var state = new PipelineRunState("hi");
+
+        var result = await RunAsync("let deep = 1; for (let k = 0; k < 500; k++) deep = { a: deep };\n  " + use, state);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("code", result.FailedNodeId);
+        Assert.Contains($"nests more than {JsJsonLimit} levels deep", result.Error);
+        Assert.False(state.SessionStateChanged);
+        Assert.False(state.ParticipantDataChanged);
+        Assert.Null(state.GetTempState("deep"));
+    }
+
+    private const int JsJsonLimit = OpenChatStudio.Core.Pipelines.Scripting.JsJson.MaxDataDepth;
+
+    [Theory]
+    [InlineData("return deep;")]
+    [InlineData("set_session_state_key('deep', deep); return 'saved';")]
+    [InlineData("set_participant_data_key('deep', deep); return 'saved';")]
+    public async Task DataNestedWithinTheLimit_IsReturnedAndSaved(string use)
+    {
+        var result = await RunAsync("let deep = 1; for (let k = 0; k < 60; k++) deep = { a: deep };\n  " + use);
+
+        Assert.True(result.Succeeded, result.Error);
     }
 
     [Fact]
