@@ -12,6 +12,7 @@ namespace OpenChatStudio.Tests.Core.Pipelines.Nodes;
 /// guard been missing, the test process itself would have died, failing the run.
 /// </summary>
 [Trait(TestLayers.Trait, TestLayers.Unit)]
+[Collection(SerialCollection.Name)]   // OneCallAllocation measures the process's allocations: other tests must not run meanwhile
 public class CodeNodeHostSafetyTests
 {
     private readonly EngineHarness _engine = new();
