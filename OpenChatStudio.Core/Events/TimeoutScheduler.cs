@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Data;
 using OpenChatStudio.Core.Scheduling;
@@ -147,14 +146,14 @@ public sealed class TimeoutScheduler(IDbContextFactory<AppDbContext> dbFactory, 
 }
 
 /// <summary>Quartz job for one armed timeout firing.</summary>
-public sealed class TimeoutJob(IServiceProvider services) : IJob
+public sealed class TimeoutJob(EventEngine engine) : IJob
 {
     public static JobKey Key(Guid sessionId, string triggerId) => new($"to-{sessionId:N}-{triggerId}", SchedulerHost.Group);
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var data = context.MergedJobDataMap;
-        await services.GetRequiredService<EventEngine>().FireTimeoutAsync(
+        await engine.FireTimeoutAsync(
             Guid.Parse(data.GetString("team")!), Guid.Parse(data.GetString("session")!), data.GetString("trigger")!,
             Guid.Parse(data.GetString("message")!), int.Parse(data.GetString("fire")!, System.Globalization.CultureInfo.InvariantCulture),
             cancellationToken);

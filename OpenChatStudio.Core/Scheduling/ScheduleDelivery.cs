@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenChatStudio.Core.Chat;
 using OpenChatStudio.Core.Data;
@@ -19,7 +18,7 @@ namespace OpenChatStudio.Core.Scheduling;
 /// </summary>
 public sealed partial class ScheduleDelivery(
     IDbContextFactory<AppDbContext> dbFactory,
-    IServiceProvider services,
+    ChatRuntime runtime,
     SchedulerAccess access,
     LiveMessageNotifier live,
     EventsOptions options,
@@ -31,7 +30,7 @@ public sealed partial class ScheduleDelivery(
     /// <summary>Tolerance for triggers firing a little early.</summary>
     internal static readonly TimeSpan Early = TimeSpan.FromMilliseconds(50);
 
-    private ChatRuntime Runtime => services.GetRequiredService<ChatRuntime>();
+    private ChatRuntime Runtime => runtime;   // a constructor dependency: ChatRuntime does not depend on scheduling
 
     /// <summary>The origin stored on the message of occurrence <paramref name="number"/>: the idempotency key of a re-claim.</summary>
     public static string OriginFor(Guid id, int number) => $"{Origin}:{id:N}:{number}";
