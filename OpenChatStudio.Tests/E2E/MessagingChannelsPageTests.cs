@@ -131,6 +131,9 @@ public class MessagingChannelsPageTests : IClassFixture<BrowserFixture>, IAsyncL
         var bot = (await _app.Services.GetRequiredService<ChatbotService>().CreateAsync(access, "Nurse bot", ChatbotTemplates.SimpleAssistant, default)).Value!;
         Assert.True((await _app.Services.GetRequiredService<VersionService>().CreateAsync(access, bot.Id, "v1", true, "Admin", default)).Succeeded);
         var telegramBot = _telegram.AddBot("nurse_bot");
+        var whisper = (await _app.Services.GetRequiredService<OpenChatStudio.Core.Providers.ProviderService>().CreateAsync(access,
+            new OpenChatStudio.Core.Providers.ProviderInput("Whisper", OpenChatStudio.Core.Llm.LlmProviderType.OpenAICompatible, "https://stt.example.org/v1", "sk-x"),
+            default)).Value!;
 
         var page = await _browser.NewPageAsync();
         await StudioPages.SignInAsync(page, _app, "telegram-admin@example.test", "/t/clinic");
@@ -160,6 +163,18 @@ public class MessagingChannelsPageTests : IClassFixture<BrowserFixture>, IAsyncL
         await _telegram.SendUpdateAsync(telegramBot, _telegram.TextUpdate(4242, "Is the clinic open today?"));
         var answered = await _telegram.WaitForMessagesAsync(4242, 1);
         Assert.Contains("Is the clinic open today?", answered[0].Text);
+
+        // Consent needs a consent form on the published version: the switch says so and stays off.
+        await card.Locator("input[data-testid=messaging-consent], [data-testid=messaging-consent] input").First.ClickAsync();
+        await Expect(page.GetByText("Choose a consent form in the chatbot's settings")).ToBeVisibleAsync();
+        await Expect(card.Locator("input[data-testid=messaging-consent], [data-testid=messaging-consent] input").First).Not.ToBeCheckedAsync();
+
+        // Voice messages: transcribed by one of the team's OpenAI-compatible providers.
+        await card.Locator(".mud-select:has([data-testid=messaging-voice]), [data-testid=messaging-voice] .mud-select").First.ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Transcribed by Whisper", Exact = true }).ClickAsync();
+        await Expect(page.GetByText("Voice messages are transcribed.")).ToBeVisibleAsync();
+        var stored = await _app.Services.GetRequiredService<OpenChatStudio.Core.Channels.ChannelService>().ListAsync(access, bot.Id, default);
+        Assert.Equal(whisper.Id.ToString(), stored.Single(c => c.Kind == OpenChatStudio.Core.Channels.ChannelKind.Telegram).Settings!["stt_provider_id"]);
 
         // Off, with the team's own message: the participant is told so, and the bot does not run.
         await card.Locator("input[data-testid=messaging-off-message], [data-testid=messaging-off-message] input").First

@@ -90,19 +90,10 @@ public static class OpenAiApi
         }
         var internalId = chatbot.ChatbotId;
         var model = chatbot.PublicId.ToString();
-        if (version.Selection == VersionSelection.Specific)
+        if (version.Selection == VersionSelection.Specific
+            && await MessagingApi.VersionProblemAsync(dbFactory, key.TeamId, internalId, version.Number!.Value, ct) is { } missing)
         {
-            await using var db = await dbFactory.CreateForTeamAsync(key.TeamId, ct);
-            var archived = await db.ChatbotVersions.Where(v => v.ChatbotId == internalId && v.Number == version.Number)
-                .Select(v => (bool?)v.IsArchived).FirstOrDefaultAsync(ct);
-            if (archived is null)
-            {
-                return Problem(StatusCodes.Status404NotFound, "Not found", $"Version {version.Number} of this chatbot does not exist.");
-            }
-            if (archived.Value)
-            {
-                return Problem(StatusCodes.Status404NotFound, "Not found", $"Version {version.Number} of this chatbot is archived.");
-            }
+            return Problem(StatusCodes.Status404NotFound, "Not found", missing);
         }
 
         var participantId = await runtime.ParticipantIdAsync(key.TeamId, Platform, $"api-key:{key.KeyId}", null, ct);

@@ -124,7 +124,6 @@ public sealed record MessagingPlatformInfo(
     string WebhookSegment,
     int MaxMessageLength,
     bool RegistersWebhook,
-    bool SupportsFiles,
     IReadOnlyList<ChannelSettingField> Fields,
     string SetupHelp)
 {

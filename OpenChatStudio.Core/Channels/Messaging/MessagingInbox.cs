@@ -127,9 +127,13 @@ public sealed partial class MessagingInbox(
                 LogUnreachable(channel.ChannelId, participantId);
                 return Received.Ignored;
             }
-            // Writing again means they can be reached again (e.g. they unblocked the bot).
-            await db.Participants.Where(p => p.Id == participantId && p.UnreachableSince != null)
-                .ExecuteUpdateAsync(s => s.SetProperty(p => p.UnreachableSince, (DateTime?)null), ct);
+            // Writing again means they can be reached again (e.g. they unblocked the bot): a write only when they were not.
+            // (Two reads rather than one with a nested row: SQLite cannot translate that.)
+            if (await db.Participants.AnyAsync(p => p.Id == participantId && p.UnreachableSince != null, ct))
+            {
+                await db.Participants.Where(p => p.Id == participantId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.UnreachableSince, (DateTime?)null), ct);
+            }
             var open = await db.ChatSessions
                 .Where(s => s.ChannelId == channel.ChannelId && s.ParticipantId == participantId && s.EndedAt == null)
                 .OrderByDescending(s => s.CreatedAt).Select(s => new { s.Id, s.Status }).FirstOrDefaultAsync(ct);

@@ -42,7 +42,7 @@ public sealed class MetaWhatsAppPlatform(MessagingOptions options) : IMessagingP
     };
 
     public MessagingPlatformInfo Info { get; } = new(
-        ChannelKind.WhatsAppMeta, "WhatsApp (Meta Cloud API)", "meta-whatsapp", MaxLength, RegistersWebhook: false, SupportsFiles: true,
+        ChannelKind.WhatsAppMeta, "WhatsApp (Meta Cloud API)", "meta-whatsapp", MaxLength, RegistersWebhook: false,
         [
             new ChannelSettingField(PhoneNumberIdKey, "Phone number ID", "WhatsApp → API Setup in your Meta app: the ID of the business phone number (not the number itself).", Secret: false),
             new ChannelSettingField(AccessTokenKey, "Access token", "A permanent token of a system user with whatsapp_business_messaging permission.", Secret: true),

@@ -37,7 +37,7 @@ public sealed partial class TelegramPlatform(MessagingOptions options) : IMessag
         "telegram",
         MaxLength,
         RegistersWebhook: true,
-        SupportsFiles: true,
+       
         [new ChannelSettingField(BotTokenKey, "Bot token", "Create a bot with @BotFather (/newbot) and paste the token it gives you.", Secret: true)],
         "Talk to @BotFather in Telegram, send /newbot, and paste the token here. Saving registers this server's webhook with Telegram.")
     {

@@ -234,7 +234,7 @@ public abstract partial class TwilioPlatform(MessagingOptions options) : IMessag
 public sealed class TwilioWhatsAppPlatform(MessagingOptions options) : TwilioPlatform(options)
 {
     public override MessagingPlatformInfo Info { get; } = new(
-        ChannelKind.WhatsAppTwilio, "WhatsApp (Twilio)", "twilio", MaxLength, RegistersWebhook: false, SupportsFiles: true,
+        ChannelKind.WhatsAppTwilio, "WhatsApp (Twilio)", "twilio", MaxLength, RegistersWebhook: false,
         Fields("The WhatsApp-enabled Twilio number, in international format (+14155238886)."),
         "In the Twilio console, open the WhatsApp sender of your number and paste the webhook URL shown after connecting as \"A message comes in\" (HTTP POST).");
 
@@ -245,7 +245,7 @@ public sealed class TwilioWhatsAppPlatform(MessagingOptions options) : TwilioPla
 public sealed class TwilioSmsPlatform(MessagingOptions options) : TwilioPlatform(options)
 {
     public override MessagingPlatformInfo Info { get; } = new(
-        ChannelKind.SmsTwilio, "SMS (Twilio)", "twilio", MaxLength, RegistersWebhook: false, SupportsFiles: false,
+        ChannelKind.SmsTwilio, "SMS (Twilio)", "twilio", MaxLength, RegistersWebhook: false,
         Fields("The Twilio phone number that receives SMS, in international format (+14155238886)."),
         "In the Twilio console, open the phone number and paste the webhook URL shown after connecting under Messaging → \"A message comes in\" (HTTP POST).");
 

@@ -92,7 +92,6 @@ public sealed class MetaWhatsAppChannelTests(MessagingFixture fixture) : IClassF
         var sendOnce = fixture.Meta.DeliverAsync(meta.Number, meta.WebhookUrl, body);
         FakeMetaGraphServer.CloseWindow(meta.Number, waId);
         Assert.Equal(HttpStatusCode.OK, (await sendOnce).StatusCode);
-        FakeMetaGraphServer.CloseWindow(meta.Number, waId);
 
         var sent = await fixture.Meta.WaitForMessagesAsync(waId, 2);
         Assert.All(sent, m => Assert.Equal("template", m.Type));

@@ -100,9 +100,12 @@ public sealed class TwilioChannelTests(MessagingFixture fixture) : IClassFixture
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         await fixture.Twilio.WaitForMessagesAsync(phone, 1);
+        // Every turn and delivery this process started has finished: a second reply would be stored and sent by now.
+        await fixture.App.Services.GetRequiredService<ChatInbox>().WhenIdleAsync();
+        await fixture.App.Services.GetRequiredService<ChannelOutbox>().WhenIdleAsync();
         await using AppDbContext db = fixture.Db();
         Assert.Equal(1, await db.InboundMessages.IgnoreQueryFilters().CountAsync(m => m.ChannelId == twilio.Channel.Id));
-        await Task.Delay(300);   // a second reply, if any, would be on its way by now
+        Assert.Equal(1, await db.OutboundMessages.IgnoreQueryFilters().CountAsync(o => o.ChannelId == twilio.Channel.Id));
         Assert.Single(fixture.Twilio.SentTo(phone));
     }
 
