@@ -118,21 +118,42 @@ public class DesignerEditingTests : IClassFixture<BrowserFixture>, IAsyncLifetim
         // The same pipeline as a file; then a file over the limit is refused with a message, and nothing is lost.
         var blank = ChatbotTemplates.Find(ChatbotTemplates.Blank)!.Build();
         await page.GetByTestId("import").ClickAsync();
-        await page.GetByTestId("import-file").SetInputFilesAsync(new FilePayload
+        await ChooseFileAsync(page, new FilePayload
         {
             Name = "blank-pipeline.json", MimeType = "application/json", Buffer = System.Text.Encoding.UTF8.GetBytes(blank.ToJson()),
-        });
-        await Expect(page.Locator("[data-node-name=router]")).ToHaveCountAsync(0);
+        }, page.Locator("[data-node-name=router]"), expectedCount: 0);
         await page.GetByTestId("import").ClickAsync();
-        await page.GetByTestId("import-file").SetInputFilesAsync(new FilePayload
+        await ChooseFileAsync(page, new FilePayload
         {
             Name = "huge.json", MimeType = "application/json", Buffer = new byte[6 * 1024 * 1024],
-        });
+        }, page.GetByTestId("import-error"), expectedCount: 1);
         await Expect(page.GetByTestId("import-error")).ToContainTextAsync("a pipeline file may be at most 5 MB");
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await page.GetByTestId("save").ClickAsync();
         await Expect(page.GetByTestId("save-state")).ToHaveTextAsync("Saved", new() { Timeout = 15_000 });
         Assert.True((await Chatbots.GetAsync(_access, _chatbotId, default))!.Pipeline.SameAs(blank));
+    }
+
+    /// <summary>
+    /// Chooses a file in the import dialog and waits for what it makes appear. Blazor's InputFile listens for the choice
+    /// only once its script has initialised after the dialog rendered (a round trip later): a choice made before that is
+    /// not seen, so it is made again until the page shows the outcome (choosing the same file twice is harmless).
+    /// </summary>
+    private static async Task ChooseFileAsync(IPage page, FilePayload file, ILocator outcome, int expectedCount)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.GetByTestId("import-file").SetInputFilesAsync(file);
+            try
+            {
+                await Expect(outcome).ToHaveCountAsync(expectedCount, new() { Timeout = 5_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 3)
+            {
+                // The choice came before InputFile was listening: choose again.
+            }
+        }
     }
 
     private static System.Text.Json.Nodes.JsonObject WithPrompt(System.Text.Json.Nodes.JsonObject parameters, string prompt)
